@@ -1,0 +1,5 @@
+export { openDatabase, type Database, type DatabaseKind, type OpenDatabaseOptions, type Sql } from './connect.js'
+export { migrate, loadMigrations, defaultSchemaDir, MigrationChecksumError, type MigrateOptions, type MigrateResult, type Migration } from './migrate.js'
+export { withRetry, isTransientDatabaseError, type RetryOptions } from './retry.js'
+export { DB_DEFAULTS } from './defaults.js'
+export * from './writers.js'
