@@ -62,7 +62,8 @@ export async function startPipeline(options: StartOptions): Promise<PipelineHand
       stopped = true;
       // Sources first, so the stages after them can drain what is already in flight.
       for (const runner of runners.values()) await runner.stop(timeoutMs);
-      await transport.close();
+      if (!options.transport) await transport.close(); // a transport passed in belongs to the caller
+
     },
   };
 }

@@ -148,6 +148,8 @@ export class StageRunner {
   /** Resolves when the stage has processed its whole input (finite runs) and everything is acknowledged. */
   readonly finished: Promise<void>;
   private endWriters: (() => void)[] = [];
+  /** The last commit in flight: stop() waits for it so a graceful stop leaves nothing uncommitted. */
+  private lastCommit: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: StageRunnerDeps) {
     this.options = Object.freeze({ ...RUNNER_DEFAULTS, ...deps.options });
@@ -193,6 +195,7 @@ export class StageRunner {
         if (!services.has(serviceName)) throw new Error(`stage ${stage.name} needs service "${serviceName}", which is not provided`);
         return services.get(serviceName) as T;
       },
+      ready: () => this.outputCapacity(),
       stopping$: this.stopping$.asObservable(),
       revoked$: this.revoked$.asObservable(),
     };
@@ -248,6 +251,16 @@ export class StageRunner {
       if (!stage.definition.holdsInputs) await this.waitForCapacity();
     }
     this.updateGauges();
+  }
+
+  /** Outputs enqueued or being sent and not yet acknowledged. */
+  private unacknowledged = 0;
+  private outputWaiters: (() => void)[] = [];
+  private closing = false;
+
+  private outputCapacity(): Promise<void> {
+    if (this.unacknowledged < this.options.maxInFlight || this.failure || this.closing) return Promise.resolve();
+    return new Promise((resolve) => this.outputWaiters.push(resolve));
   }
 
   private waitForCapacity(): Promise<void> {
@@ -321,6 +334,7 @@ export class StageRunner {
       t.released = true; // an input's outputs are emitted together; acknowledging them settles it
     }
     this.sendQueue.push({ topic, record, from, deadLetter });
+    this.unacknowledged += 1;
     if (!this.sending) void this.pump();
   }
 
@@ -328,7 +342,7 @@ export class StageRunner {
   private async pump(): Promise<void> {
     this.sending = true;
     try {
-      while (this.sendQueue.length && !this.failure) {
+      while (this.sendQueue.length && !this.failure && !this.closing) {
         const topic = this.sendQueue[0].topic;
         let n = 0;
         while (n < this.sendQueue.length && n < this.options.maxSendBatch && this.sendQueue[n].topic === topic) n++;
@@ -342,6 +356,8 @@ export class StageRunner {
             touched.push(t);
           }
         }
+        this.unacknowledged -= batch.length;
+        if (this.unacknowledged < this.options.maxInFlight) for (const w of this.outputWaiters.splice(0)) w();
         this.settle(touched);
       }
     } catch (error) {
@@ -365,7 +381,10 @@ export class StageRunner {
     const offsets = this.tracker.advance();
     if (offsets.length && this.consumer) {
       this.deps.metrics.commits.inc({ stage: this.name });
-      this.consumer.commit(offsets).catch((error: unknown) => this.log.error({ err: error }, 'commit failed; offsets will be committed again later or replayed'));
+      const consumer = this.consumer;
+      this.lastCommit = this.lastCommit
+        .then(() => consumer.commit(offsets))
+        .catch((error: unknown) => this.log.error({ err: error }, 'commit failed; those inputs will be replayed after a restart'));
     }
     this.updateGauges();
     this.wakeCapacity();
@@ -427,8 +446,12 @@ export class StageRunner {
     clearTimeout(timer);
     if (timedOut) this.log.warn({ inFlight: this.tracker.inFlight }, 'shutdown timed out; unsettled inputs will be replayed');
     this.subscription?.unsubscribe();
+    this.closing = true;
+    for (const w of this.outputWaiters.splice(0)) w();
+    await this.lastCommit;
     await this.consumer?.close();
     await this.producer?.close();
+    for (const end of this.endWriters.splice(0)) end(); // this runner writes no more
     this.log.info({ group: this.group }, 'stage stopped');
   }
 }

@@ -61,6 +61,11 @@ export interface StageContext {
   readonly log: Logger;
   /** Services shared by stages (database, asset cache, ...) looked up by name; absent ones throw. */
   service<T>(name: string): T;
+  /**
+   * Resolves when the stage's unacknowledged outputs are below the runner's limit. A source awaits it
+   * before producing more: this is how backpressure reaches stages that read no topic.
+   */
+  ready(): Promise<void>;
   /** Completes when the stage is asked to stop (sources stop producing). */
   readonly stopping$: Observable<void>;
   /** Partitions a rebalance took from this process: a stateful stage drops its state for them. */

@@ -180,6 +180,9 @@ export class InProcessTransport implements Transport {
         member.stopped = true;
         member.wake?.();
         const index = g.members.indexOf(member);
+        // What this member read but did not commit is read again by the partition's next owner.
+        for (const a of member.assigned) g.position.delete(tp(a.topic, a.partition));
+        member.assigned = [];
         if (index >= 0) {
           g.members.splice(index, 1);
           await this.rebalance(g);
