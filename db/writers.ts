@@ -185,6 +185,11 @@ export interface TableSpec<Row> {
   jsonColumns?: readonly (keyof Row & string)[]
   /** The natural key, the ON CONFLICT target. */
   conflict: readonly string[]
+  /**
+   * Values for columns a row leaves out. A multi-row INSERT sends every column of every row,
+   * so the database's own DEFAULT never applies; these stand in for it (same values).
+   */
+  defaults?: { readonly [K in keyof Row & string]?: () => Value }
   /** DO UPDATE SET clause (static SQL over EXCLUDED); absent = DO NOTHING. */
   update?: string
   /** Time column of a natively partitioned table: its months are ensured before writing. */
@@ -220,7 +225,7 @@ export async function writeRows<Row extends object>(
   const json = new Set<string>(spec.jsonColumns ?? [])
   let written = 0
   for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement).map((row) => toValues(sql, row, spec.columns, json))
+    const chunk = rows.slice(start, start + perStatement).map((row) => toValues(sql, row, spec, json))
     const conflictAction = spec.update === undefined ? sql`DO NOTHING` : sql`DO UPDATE SET ${sql.unsafe(spec.update)}`
     const result = await sql`
       INSERT INTO ${sql(spec.table)} ${sql(chunk, [...spec.columns] as string[])}
@@ -230,12 +235,15 @@ export async function writeRows<Row extends object>(
   return written
 }
 
-function toValues(sql: Sql, row: object, columns: readonly string[], json: ReadonlySet<string>): Record<string, Value> {
+function toValues<Row extends object>(sql: Sql, row: Row, spec: TableSpec<Row>, json: ReadonlySet<string>): Record<string, Value> {
   const source = row as Record<string, unknown>
+  const defaults = (spec.defaults ?? {}) as { readonly [column: string]: (() => Value) | undefined }
   const values: Record<string, Value> = {}
-  for (const column of columns) {
+  for (const column of spec.columns) {
     const value = source[column]
-    if (value === undefined || value === null) values[column] = null
+    const fallback = defaults[column]
+    if (value === undefined && fallback !== undefined) values[column] = fallback()
+    else if (value === undefined || value === null) values[column] = null
     else if (json.has(column)) values[column] = sql.json(value as postgres.JSONValue)
     else values[column] = value as Value
   }
@@ -370,6 +378,7 @@ export const TABLES = Object.freeze({
     table: 'models',
     columns: ['version', 'created_at', 'params', 'metrics', 'model', 'format'],
     jsonColumns: ['params', 'metrics'],
+    defaults: { created_at: () => new Date() },
     conflict: ['version'],
   } satisfies TableSpec<ModelRow>,
 
@@ -377,6 +386,7 @@ export const TABLES = Object.freeze({
     table: 'alerts',
     columns: ['gpu_uuid', 'rule', 'severity', 'ts', 'fingerprint', 'state', 'payload', 'notified_at'],
     jsonColumns: ['payload'],
+    defaults: { state: () => 'firing' },
     conflict: ['fingerprint', 'ts'],
   } satisfies TableSpec<AlertRow>,
 })
