@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { REPO_ROOT } from './services/common.js';
-import { parseServiceList, startAll, stopAll } from './services/index.js';
+import { parseServiceList, startAll, stopAll, stopRecorded } from './services/index.js';
 
 const TEST_ROOTS = Object.freeze([
   { dir: 'test', pattern: /\.test\.ts$/ },
@@ -55,6 +55,8 @@ async function shutdown(signal) {
   log(`${signal}: stopping tests and services`);
   if (child && child.exitCode === null) child.kill('SIGTERM');
   await stopAll();
+  // Servers whose start was still under way are not in stopAll's list yet.
+  await stopRecorded({ onlyOwn: true });
   process.exit(signal === 'SIGINT' ? 130 : 143);
 }
 
@@ -80,6 +82,8 @@ async function main() {
   const services = parseServiceList(process.env.TEST_SERVICES);
   const env = { ...process.env };
   if (services.length) {
+    // Servers left running by an earlier run that was killed (kill -9, a lost terminal).
+    await stopRecorded({ onlyOrphans: true, log: (line) => log(`cleanup: ${line}`) });
     log(`starting services: ${services.join(', ')}`);
     const began = Date.now();
     try {

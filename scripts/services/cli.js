@@ -8,7 +8,7 @@
 // (e.g. TEST_SERVICES=none node scripts/test.js, which then keeps the variables as they are).
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_DIR } from './common.js';
+import { CACHE_DIR, markInstancesKept } from './common.js';
 import { ENV_NAMES, parseServiceList, startAll, stopRecorded } from './index.js';
 
 const ENV_FILE = join(CACHE_DIR, 'services.env');
@@ -16,6 +16,7 @@ const log = (line) => console.error(`[services] ${line}`);
 
 async function up(list) {
   const services = parseServiceList(list);
+  markInstancesKept();
   const { env, timings } = await startAll({ services, log });
   mkdirSync(CACHE_DIR, { recursive: true });
   const lines = Object.values(ENV_NAMES).filter((k) => env[k]).map((k) => `${k}=${env[k]}`);

@@ -63,6 +63,21 @@ export function logTail(logFile, lines = 25) {
   return `\n--- last lines of ${logFile} ---\n${text}\n---`;
 }
 
+/** Like run(), without blocking the event loop (other services keep starting meanwhile). */
+export function runAsync(cmd, args, { cwd, env, what = cmd } = {}) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(cmd, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => { out += chunk; });
+    child.stderr.on('data', (chunk) => { out += chunk; });
+    child.on('error', (err) => reject(new Error(`${what}: cannot run ${cmd}: ${err.message}`)));
+    child.on('close', (code, signal) => {
+      if (code === 0) resolveRun(out);
+      else reject(new Error(`${what}: \`${cmd} ${args.join(' ')}\` exited with ${code ?? signal}\n${out.trim().split('\n').slice(-30).join('\n')}`));
+    });
+  });
+}
+
 /** Runs a command to completion; throws with its output when it fails. */
 export function run(cmd, args, { cwd, env, what = cmd, input } = {}) {
   const result = spawnSync(cmd, args, { cwd, env: env ?? process.env, encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
@@ -153,10 +168,17 @@ export async function stopGroup(pgid, { graceMs = DEFAULTS.stopGraceMs } = {}) {
   }
 }
 
+let keepAfterExit = false;
+/** `cli.js up` marks its instances to outlive it; the test runner's die with it. */
+export function markInstancesKept() {
+  keepAfterExit = true;
+}
+
 /** service.json records how to stop an instance even from another process (`cli.js down`). */
 export function writeServiceRecord(dir, record) {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'service.json'), `${JSON.stringify(record, null, 2)}\n`);
+  const full = { ...record, startedBy: process.pid, keep: keepAfterExit };
+  writeFileSync(join(dir, 'service.json'), `${JSON.stringify(full, null, 2)}\n`);
 }
 
 export function listServiceRecords() {
@@ -174,6 +196,23 @@ export function listServiceRecords() {
     }
   }
   return records;
+}
+
+/**
+ * Instance folders without service.json (a start interrupted before its server ran) whose
+ * starting process is gone: nothing runs from them, remove them.
+ */
+export function removeAbandonedInstanceDirs() {
+  if (!existsSync(RUN_DIR)) return;
+  for (const name of readdirSync(RUN_DIR)) {
+    let entries;
+    try { entries = readdirSync(join(RUN_DIR, name)); } catch { continue; }
+    for (const instance of entries) {
+      const match = /^\d{8}T\d{6}-(\d+)-/.exec(instance);
+      if (!match || existsSync(join(RUN_DIR, name, instance, 'service.json'))) continue;
+      if (Number(match[1]) !== process.pid && !isPidAlive(Number(match[1]))) removeDir(join(RUN_DIR, name, instance));
+    }
+  }
 }
 
 export function removeDir(dir) {

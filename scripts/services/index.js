@@ -3,7 +3,7 @@
 import * as postgres from './postgres.js';
 import * as kafka from './kafka.js';
 import * as registry from './registry.js';
-import { listServiceRecords, logTail } from './common.js';
+import { isPidAlive, listServiceRecords, logTail, removeAbandonedInstanceDirs } from './common.js';
 
 export const SERVICE_NAMES = Object.freeze(['postgres', 'kafka', 'registry']);
 
@@ -131,16 +131,27 @@ export async function stopAll() {
   }
 }
 
+async function stopRecord(record) {
+  if (record.name === 'postgres') await postgres.stopPostgresInstance(record);
+  else if (record.name === 'kafka') await kafka.stopKafkaInstance(record);
+  else if (record.name === 'registry') await registry.stopRegistryInstance(record);
+}
+
 /**
- * Stops instances recorded under .cache/services by any process (`cli.js down`), including
- * ones left behind by a run that was killed.
+ * Stops recorded instances (`cli.js down`): those `cli.js up` left running and those whose
+ * starting process died without stopping them. Instances of a live test run in the same
+ * checkout are left alone.
+ * @param {{ log?: (line: string) => void, onlyOrphans?: boolean, onlyOwn?: boolean }} [opts]
+ *   onlyOrphans: keep `cli.js up` instances too; onlyOwn: only those this process started
  */
-export async function stopRecorded({ log = () => {} } = {}) {
+export async function stopRecorded({ log = () => {}, onlyOrphans = false, onlyOwn = false } = {}) {
+  removeAbandonedInstanceDirs();
   for (const record of listServiceRecords()) {
+    if (onlyOwn && record.startedBy !== process.pid) continue;
+    if (record.startedBy && record.startedBy !== process.pid && isPidAlive(record.startedBy)) continue;
+    if (onlyOrphans && record.keep) continue;
     try {
-      if (record.name === 'postgres') await postgres.stopPostgresInstance(record);
-      else if (record.name === 'kafka') await kafka.stopKafkaInstance(record);
-      else if (record.name === 'registry') await registry.stopRegistryInstance(record);
+      await stopRecord(record);
       log(`stopped ${record.name} (${record.dir})`);
     } catch (err) {
       log(`could not stop ${record.name} (${record.dir}): ${err instanceof Error ? err.message : err}${logTail(record.logFile, 5)}`);

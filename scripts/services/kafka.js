@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import {
-  CACHE_DIR, MAVEN_SETTINGS, REPO_ROOT, RUN_DIR, aptInstall, commandExists, freePort, instanceId, removeDir, run,
+  CACHE_DIR, MAVEN_SETTINGS, REPO_ROOT, RUN_DIR, aptInstall, commandExists, freePort, instanceId, removeDir, run, runAsync,
   spawnDaemon, stopGroup, waitUntil, writeServiceRecord, logTail,
 } from './common.js';
 
@@ -113,14 +113,14 @@ export async function start(opts = {}) {
   const [port, controllerPort] = [await freePort(), await freePort()];
   writeFileSync(propsFile, serverProperties({ port, controllerPort, logDir }));
 
-  run('java', [...javaArgs('tools-log4j.properties'), KAFKA_DEFAULTS.storageToolClass, 'format',
+  await runAsync('java', [...javaArgs('tools-log4j.properties'), KAFKA_DEFAULTS.storageToolClass, 'format',
     '-t', newClusterId(), '-c', propsFile, '--ignore-formatted'], { what: 'kafka storage format' });
 
   const daemon = spawnDaemon('java', [
     '-Xms256m', KAFKA_DEFAULTS.heap, '-XX:+UseG1GC', `-Dkafka.logs.dir=${instanceDir}`,
     ...javaArgs('log4j.properties'), KAFKA_DEFAULTS.brokerClass, propsFile,
   ], { cwd: instanceDir, logFile });
-  const record = { name: 'kafka', kind: 'group', pid: daemon.pid, instanceDir, logFile, port, startedBy: process.pid };
+  const record = { name: 'kafka', kind: 'group', pid: daemon.pid, instanceDir, logFile, port };
   writeServiceRecord(instanceDir, record);
   const brokers = `127.0.0.1:${port}`;
   const stop = () => stopKafkaInstance(record);

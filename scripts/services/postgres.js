@@ -130,7 +130,7 @@ export async function start(opts = {}) {
     `-p ${port}`, "-c listen_addresses=127.0.0.1", `-c unix_socket_directories=${instanceDir}`,
     '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=200',
   ].join(' ');
-  const record = { name: 'postgres', kind: 'pg_ctl', bin, dataDir, instanceDir, logFile, port, startedBy: process.pid };
+  const record = { name: 'postgres', kind: 'pg_ctl', bin, dataDir, instanceDir, logFile, port };
   writeServiceRecord(instanceDir, record);
   if (ids) spawnSync('chown', [`${ids.uid}:${ids.gid}`, join(instanceDir, 'service.json')]);
 

@@ -62,7 +62,7 @@ export async function start(opts = {}) {
     '-Dquarkus.http.host=127.0.0.1', `-Dquarkus.http.port=${port}`,
     '-jar', jar,
   ], { cwd: instanceDir, logFile });
-  const record = { name: 'registry', kind: 'group', pid: daemon.pid, instanceDir, logFile, port, startedBy: process.pid };
+  const record = { name: 'registry', kind: 'group', pid: daemon.pid, instanceDir, logFile, port };
   writeServiceRecord(instanceDir, record);
   const url = `http://127.0.0.1:${port}${REGISTRY_DEFAULTS.apiPath}`;
   const stop = () => stopRegistryInstance(record);
