@@ -14,7 +14,7 @@ export const TopicSpec = z
   .object({
     record: z.string().min(1).describe('Avro record name of the values (a file in avro/).'),
     partitions: z.number().int().positive('expected a positive integer').default(6).describe('Partition count.'),
-    key: z.string().nullable().default('gpu_uuid').describe('Field of the record used as the key (null: no key).'),
+    key: z.string().nullable().default('gpu_uuid').describe('Field of the record used as the key, dotted through nested records (null: no key).'),
     retention_ms: z.number().int().positive().optional().describe('Broker retention for the topic (ms).'),
     description: z.string().optional(),
   })
@@ -74,6 +74,15 @@ export class DefinitionError extends Error {
   }
 }
 
+/** Whether a (possibly dotted, through nested records) field path exists in a record schema. */
+function hasFieldPath(schema: unknown, path: readonly string[]): boolean {
+  if (!path.length) return true;
+  const fields = (schema as { fields?: { name: string; type: unknown }[] }).fields ?? [];
+  const field = fields.find((f) => f.name === path[0]);
+  if (!field) return false;
+  return path.length === 1 || hasFieldPath(field.type, path.slice(1));
+}
+
 function pathOf(path: readonly PropertyKey[]): string {
   return path.map((p) => String(p)).join('.');
 }
@@ -98,11 +107,8 @@ export function resolvePipeline(input: unknown, catalogue: ReadonlyMap<string, A
   for (const [topicName, topic] of Object.entries(spec.topics)) {
     const record = records.get(topic.record);
     if (!record) problems.push(`topics.${topicName}.record: unknown Avro record "${topic.record}"`);
-    else if (topic.key !== null) {
-      const fields = (record.schema.fields as { name: string }[] | undefined) ?? [];
-      if (!fields.some((f) => f.name === topic.key)) {
-        problems.push(`topics.${topicName}.key: record ${record.name} has no field "${topic.key}"`);
-      }
+    else if (topic.key !== null && !hasFieldPath(record.schema, topic.key.split('.'))) {
+      problems.push(`topics.${topicName}.key: record ${record.name} has no field "${topic.key}"`);
     }
     topics.set(topicName, { name: topicName, ...topic });
   }

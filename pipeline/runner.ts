@@ -39,6 +39,7 @@ interface Outgoing {
   readonly deadLetter: boolean;
 }
 
+
 const entryKey = (topic: string, partition: number): string => `${topic}/${partition}`;
 
 /** Tracks inputs per partition in offset order, so a commit never passes an unsettled record. */
@@ -191,11 +192,14 @@ export class StageRunner {
       name: stage.name,
       pipeline: pipeline.name,
       log: this.log,
+      metrics: metrics.registry,
+      recordOf: (topic: string) => avroRecord(pipeline.topics.get(topic)?.record ?? topic).name,
       service: <T>(serviceName: string): T => {
         if (!services.has(serviceName)) throw new Error(`stage ${stage.name} needs service "${serviceName}", which is not provided`);
         return services.get(serviceName) as T;
       },
       ready: () => this.outputCapacity(),
+      serviceOrNull: <T>(serviceName: string): T | null => (services.has(serviceName) ? (services.get(serviceName) as T) : null),
       stopping$: this.stopping$.asObservable(),
       revoked$: this.revoked$.asObservable(),
     };
@@ -325,13 +329,14 @@ export class StageRunner {
       for (const t of from) this.onEvent({ kind: 'dead', from: t.envelope, reason: `output does not fit ${pipeline.topics.get(stage.output)?.record}: ${(error as Error).message}` });
       return;
     }
-    this.enqueue(stage.output, { key: event.key === null ? null : Buffer.from(event.key, 'utf8'), value: bytes, timestampMs: event.tsMs }, from, false);
+    this.enqueue(stage.output, { key: event.key === null ? null : Buffer.from(event.key, 'utf8'), value: bytes, timestampMs: event.tsMs }, from, false, event.retain ?? false);
   }
 
-  private enqueue(topic: string, record: OutgoingRecord, from: Tracked[], deadLetter: boolean): void {
+  private enqueue(topic: string, record: OutgoingRecord, from: Tracked[], deadLetter: boolean, retain = false): void {
     for (const t of from) {
       t.pending += 1;
-      t.released = true; // an input's outputs are emitted together; acknowledging them settles it
+      // An input's outputs are emitted together, so acknowledging them settles it, unless the stage keeps it.
+      if (!retain) t.released = true;
     }
     this.sendQueue.push({ topic, record, from, deadLetter });
     this.unacknowledged += 1;

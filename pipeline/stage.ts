@@ -1,5 +1,6 @@
 import type { Observable, OperatorFunction } from 'rxjs';
 import type { z } from 'zod';
+import type { Registry } from 'prom-client';
 import type { Logger } from './log.js';
 
 /** One input record as a stage sees it: decoded value plus where it came from. */
@@ -23,6 +24,12 @@ export interface Emit<T = unknown> {
   readonly tsMs: number;
   /** Inputs this output is derived from; their offsets are committed only once it is acknowledged. */
   readonly from: readonly Envelope[];
+  /**
+   * The stage keeps these inputs as state after this output (a sample a later one is compared with):
+   * they stay unreleased, and so uncommitted, until the stage releases them. A restart replays them and
+   * the state is rebuilt.
+   */
+  readonly retain?: boolean;
 }
 
 /** An input the stage could not handle: it goes to the dead-letter topic with the reason. */
@@ -43,12 +50,13 @@ export interface Release {
 
 export type StageEvent<T = unknown> = Emit<T> | DeadLetter | Release;
 
-export const emit = <T>(value: T, key: string | null, tsMs: number, from: readonly Envelope[]): Emit<T> => ({
+export const emit = <T>(value: T, key: string | null, tsMs: number, from: readonly Envelope[], retain = false): Emit<T> => ({
   kind: 'emit',
   value,
   key,
   tsMs,
   from,
+  retain,
 });
 export const deadLetter = (from: Envelope, reason: string): DeadLetter => ({ kind: 'dead', from, reason });
 export const release = (from: readonly Envelope[]): Release => ({ kind: 'release', from });
@@ -59,8 +67,14 @@ export interface StageContext {
   readonly name: string;
   readonly pipeline: string;
   readonly log: Logger;
+  /** The process's Prometheus registry, for metrics of the stage's own (scrape targets up, ...). */
+  readonly metrics: Registry;
+  /** The Avro record name (short) a topic of this pipeline carries. */
+  recordOf(topic: string): string;
   /** Services shared by stages (database, asset cache, ...) looked up by name; absent ones throw. */
   service<T>(name: string): T;
+  /** The same, or null when the service is not provided (optional collaborators). */
+  serviceOrNull<T>(name: string): T | null;
   /**
    * Resolves when the stage's unacknowledged outputs are below the runner's limit. A source awaits it
    * before producing more: this is how backpressure reaches stages that read no topic.

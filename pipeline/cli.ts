@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { openDatabase, type Database } from '../db/connect.js';
+import { migrate } from '../db/migrate.js';
+import { catalogue } from './catalogue.js';
+import { readEnv } from './config.js';
+import { loadPipelineFile, resolvePipeline, type PipelineSpecInput, type ResolvedPipeline } from './definition.js';
+import { catalogueMarkdown, describePipeline, formatDescription } from './describe.js';
+import { startPipeline } from './embedded.js';
+import { createLogger, type Logger } from './log.js';
+import { PipelineMetrics, serveMetrics } from './metrics.js';
+import gpuHealth from '../pipelines/gpu-health.js';
+
+/** The definition to use: a file given by flag or PIPELINE_DEFINITION, else the GPU health pipeline. */
+export async function loadDefinition(file: string | undefined): Promise<PipelineSpecInput> {
+  return file ? ((await loadPipelineFile(file)) as PipelineSpecInput) : structuredClone(gpuHealth);
+}
+
+export function resolveDefinition(spec: PipelineSpecInput): ResolvedPipeline {
+  return resolvePipeline(spec, catalogue());
+}
+
+export async function openConfiguredDatabase(options: { databaseUrl?: string; dataDir?: string }, log: Logger): Promise<Database> {
+  const env = readEnv();
+  return openDatabase({ url: options.databaseUrl ?? env.DATABASE_URL, dataDir: options.dataDir ?? env.PGLITE_DATA_DIR, log });
+}
+
+interface RunOptions {
+  definition?: string;
+  source?: string[];
+  gpus?: number;
+  seed?: number;
+  speed?: number;
+  ticks?: number;
+  databaseUrl?: string;
+  dataDir?: string;
+  metricsPort?: number;
+}
+
+/** Applies the run flags to the definition: real exporters instead of the simulator, fleet size, pacing. */
+function applyRunFlags(spec: PipelineSpecInput, options: RunOptions): PipelineSpecInput {
+  const stages = Object.entries(spec.stages);
+  const simulated = stages.filter(([, s]) => s.kind === 'simulate');
+  for (const [, stage] of simulated) {
+    const params = (stage.params ??= {}) as Record<string, unknown>;
+    if (options.gpus !== undefined) params.gpus = options.gpus;
+    if (options.seed !== undefined) params.seed = options.seed;
+    if (options.speed !== undefined) params.speed = options.speed;
+    if (options.ticks !== undefined) params.ticks = options.ticks;
+  }
+  if (options.source?.length) {
+    if (!simulated.length) throw new Error('--source replaces the simulate stage, and this definition has none');
+    for (const [, stage] of simulated) {
+      stage.kind = 'collect';
+      stage.params = { targets: options.source, ...(options.ticks ? { scrapes: options.ticks } : {}) };
+    }
+  }
+  return spec;
+}
+
+async function run(options: RunOptions): Promise<void> {
+  const env = readEnv();
+  const log = createLogger({ mode: 'embedded' });
+  const spec = applyRunFlags(await loadDefinition(options.definition ?? env.PIPELINE_DEFINITION), options);
+  const pipeline = resolveDefinition(spec);
+  const db = await openConfiguredDatabase(options, log);
+  const { applied, layout } = await migrate(db, { log });
+  log.info({ applied, layout, database: db.displayUrl, kind: db.kind }, 'database ready');
+  const metrics = new PipelineMetrics();
+  const { server, url } = await serveMetrics(metrics.registry, options.metricsPort ?? env.METRICS_PORT);
+  const handle = await startPipeline({ pipeline, log, metrics, services: new Map<string, unknown>([['database', db]]) });
+  const where = [
+    '',
+    `GPU Health Monitor is running (pipeline ${pipeline.name}, ${pipeline.stages.size} stages, embedded).`,
+    `  metrics:   ${url}`,
+    `  database:  ${db.displayUrl}${db.kind === 'pglite' ? ' (embedded PGlite; psql works against it while this runs)' : ''}`,
+    `  look:      psql "${db.displayUrl}" -c "SELECT count(*), max(ts) FROM gpu_metrics"`,
+    '  stop:      Ctrl-C',
+    '',
+  ].join('\n');
+  process.stderr.write(where);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await handle.stop();
+    server.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  try {
+    await handle.finished;
+    log.info('every stage finished');
+    await shutdown('finished');
+  } catch (error) {
+    log.fatal({ err: error }, 'a stage failed');
+    await handle.stop(2_000);
+    server.close();
+    await db.close();
+    process.exit(1);
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('pipeline')
+    .description('GPU Health Monitor: run, inspect and operate the stream-processing pipeline.')
+    .showHelpAfterError();
+  const definitionOption = () => new Option('-d, --definition <file>', 'pipeline definition (.ts/.js module, .yaml or .json); default: the GPU health pipeline').env('PIPELINE_DEFINITION');
+
+  program
+    .command('run')
+    .description('Run every stage in this process (embedded mode): in-process topics, PGlite unless DATABASE_URL is set.')
+    .addOption(definitionOption())
+    .option('--source <url...>', 'scrape these dcgm-exporter /metrics URLs instead of simulating a fleet')
+    .option('--gpus <n>', 'simulated fleet size', (v) => Number.parseInt(v, 10))
+    .option('--seed <n>', 'simulator seed', (v) => Number.parseInt(v, 10))
+    .option('--speed <x>', 'simulated event-time ms per wall ms (0: as fast as possible)', Number)
+    .option('--ticks <n>', 'stop after this many scrapes (0: run until stopped)', (v) => Number.parseInt(v, 10))
+    .addOption(new Option('--database-url <url>', 'PostgreSQL URL (default: embedded PGlite)').env('DATABASE_URL'))
+    .addOption(new Option('--data-dir <dir>', 'PGlite data directory').env('PGLITE_DATA_DIR'))
+    .addOption(new Option('--metrics-port <port>', 'port of /metrics (0: any free port)').env('METRICS_PORT').argParser((v) => Number.parseInt(v, 10)))
+    .action((options: RunOptions) => run(options));
+
+  program
+    .command('describe')
+    .description('Print the pipeline graph: topics, stages, their edges and parameters with defaults.')
+    .addOption(definitionOption())
+    .option('--json', 'machine-readable output')
+    .option('--catalogue', 'print the stage catalogue (Markdown) instead')
+    .action(async (options: { definition?: string; json?: boolean; catalogue?: boolean }) => {
+      if (options.catalogue) {
+        process.stdout.write(`${catalogueMarkdown(catalogue())}\n`);
+        return;
+      }
+      const description = describePipeline(resolveDefinition(await loadDefinition(options.definition)));
+      process.stdout.write(options.json ? `${JSON.stringify(description, null, 2)}\n` : `${formatDescription(description)}\n`);
+    });
+
+  program
+    .command('migrate')
+    .description('Apply the SQL migrations in schema/ to the database (PGlite unless DATABASE_URL is set).')
+    .addOption(new Option('--database-url <url>', 'PostgreSQL URL').env('DATABASE_URL'))
+    .addOption(new Option('--data-dir <dir>', 'PGlite data directory').env('PGLITE_DATA_DIR'))
+    .action(async (options: { databaseUrl?: string; dataDir?: string }) => {
+      const log = createLogger({ command: 'migrate' });
+      const db = await openConfiguredDatabase(options, log);
+      try {
+        const result = await migrate(db, { log });
+        process.stdout.write(`${result.applied.length ? `applied ${result.applied.join(', ')}` : 'up to date'} (layout ${result.layout})\n`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  return program;
+}
+
+const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((error: unknown) => {
+      process.stderr.write(`pipeline: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,69 @@
+import { concatMap, defer, from, mergeMap, range, takeUntil, type Observable } from 'rxjs';
+import { z } from 'zod';
+import type { Database } from '../db/connect.js';
+import { upsertAssets, writeFailureLabels } from '../db/writers.js';
+import type { GpuSample } from '../dcgm/types.js';
+import { emit, defineStage, type StageEvent } from '../pipeline/stage.js';
+import { Fleet, type FailureRecord } from '../sim/fleet.js';
+
+const params = z.object({
+  seed: z.number().int().default(1).describe('Seed of the simulated fleet: the same seed gives the same telemetry.'),
+  gpus: z.number().int().positive().default(64).describe('GPUs in the fleet (eight to a host).'),
+  start: z.string().default('2026-01-01T00:00:00Z').describe('Event time of the first scrape (ISO 8601).'),
+  step_ms: z.number().int().positive().default(10_000).describe('Event time between scrapes, ms.'),
+  speed: z.number().nonnegative().default(360).describe('Event-time ms per wall ms (360: an hour in 10 s); 0 = as fast as the pipeline takes it.'),
+  ticks: z.number().int().nonnegative().default(0).describe('Scrapes to produce before the source ends; 0 = forever.'),
+  fault_rate_multiplier: z.number().positive().default(1).describe('Multiplies the published failure rates (raise to see failures sooner).'),
+});
+
+/**
+ * simulate: the built-in fleet simulator as a source, emitting what dcgm-exporter would report for every
+ * GPU at every scrape, in event time. It also writes the asset inventory and the ground truth of every
+ * failure (when a database is provided), for training and for checking predictions.
+ */
+export const simulate = defineStage({
+  kind: 'simulate',
+  description: 'Source: a seeded, deterministic GPU fleet (A100/H100/H200) with workloads and degradations that lead to failures.',
+  params,
+  input: [],
+  output: 'GpuSample',
+  operator: (p, ctx) => (): Observable<StageEvent<GpuSample>> =>
+    defer(() => {
+      const startMs = Date.parse(p.start);
+      if (Number.isNaN(startMs)) throw new Error(`simulate.start "${p.start}" is not an ISO date`);
+      const fleet = new Fleet({ seed: p.seed, gpus: p.gpus, startMs, stepMs: p.step_ms, faultRateMultiplier: p.fault_rate_multiplier });
+      const db = ctx.serviceOrNull<Database>('database');
+      let labelled = 0;
+      const inventory = async () => {
+        if (!db) return;
+        const now = new Date(startMs);
+        await upsertAssets(db.sql, fleet.assets().map((a) => ({ ...a, purchase_date: a.purchase_date, first_seen: now, registered_by: 'inventory' as const })));
+        ctx.log.info({ gpus: p.gpus }, 'fleet inventory written to gpu_assets');
+      };
+      const labelFailures = async (failures: FailureRecord[]) => {
+        if (!db || failures.length <= labelled) return;
+        const fresh = failures.slice(labelled);
+        await writeFailureLabels(
+          db.sql,
+          fresh.map((f) => ({ gpu_uuid: f.gpu_uuid, failed_at: new Date(f.failed_at_ms), fault_kind: f.fault_kind, onset_at: new Date(f.onset_ms), source: 'simulator' })),
+        );
+        labelled = failures.length;
+      };
+      const wallPerTickMs = p.speed > 0 ? p.step_ms / p.speed : 0;
+      const ticks$ = p.ticks > 0 ? range(0, p.ticks) : range(0, Number.MAX_SAFE_INTEGER);
+      return from(inventory()).pipe(
+        mergeMap(() => ticks$),
+        concatMap(async (i) => {
+          await ctx.ready();
+          if (wallPerTickMs > 0 && i > 0) await new Promise((resolve) => setTimeout(resolve, wallPerTickMs)); // pacing only
+          const tick = fleet.step();
+          await labelFailures(fleet.failures());
+          return tick;
+        }),
+        concatMap((tick) => tick.samples.map((s) => emit(s, s.gpu_uuid, s.ts_ms, []))),
+        takeUntil(ctx.stopping$),
+      );
+    }),
+});
+
+
