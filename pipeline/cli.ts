@@ -73,18 +73,23 @@ async function run(options: RunOptions): Promise<void> {
     '',
     `GPU Health Monitor is running (pipeline ${pipeline.name}, ${pipeline.stages.size} stages, embedded).`,
     `  metrics:   ${url}`,
-    `  database:  ${db.displayUrl}${db.kind === 'pglite' ? ' (embedded PGlite; psql works against it while this runs)' : ''}`,
-    `  look:      psql "${db.displayUrl}" -c "SELECT count(*), max(ts) FROM gpu_metrics"`,
+    `  database:  ${db.kind === 'pglite' ? `embedded PGlite in ${options.dataDir ?? env.PGLITE_DATA_DIR}` : db.displayUrl}`,
+    db.kind === 'pglite'
+      ? '  look:      the "rows arriving" lines below (PGlite serves one connection: set DATABASE_URL to query with psql)'
+      : `  look:      psql "${db.displayUrl}" -c "SELECT count(*), max(ts) FROM gpu_metrics"`,
     '  stop:      Ctrl-C',
     '',
   ].join('\n');
   process.stderr.write(where);
+  const progress = setInterval(() => void reportProgress(db, log), PROGRESS_INTERVAL_MS);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
+    clearInterval(progress);
     await handle.stop();
+    await reportProgress(db, log);
     server.close();
     await db.close();
     process.exit(0);
@@ -97,10 +102,27 @@ async function run(options: RunOptions): Promise<void> {
     await shutdown('finished');
   } catch (error) {
     log.fatal({ err: error }, 'a stage failed');
+    clearInterval(progress);
     await handle.stop(2_000);
     server.close();
     await db.close();
     process.exit(1);
+  }
+}
+
+const PROGRESS_INTERVAL_MS = 10_000; // how often `run` reports what has reached the database
+
+/** One log line of what the database holds: the operator's "is it working?" answer. */
+async function reportProgress(db: Database, log: Logger): Promise<void> {
+  try {
+    const [row] = await db.sql<{ samples: number; gpus: number; latest: Date | null; dead: number }[]>`
+      SELECT (SELECT count(*)::int FROM gpu_metrics) AS samples,
+             (SELECT count(*)::int FROM gpu_assets) AS gpus,
+             (SELECT max(ts) FROM gpu_metrics) AS latest,
+             (SELECT count(*)::int FROM dead_letters) AS dead`;
+    log.info({ gpu_metrics: row.samples, gpu_assets: row.gpus, latest_event_time: row.latest, dead_letters: row.dead }, 'rows arriving');
+  } catch (error) {
+    log.warn({ err: error }, 'progress query failed');
   }
 }
 
