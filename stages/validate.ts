@@ -1,6 +1,7 @@
 import { concat, concatMap, defer, finalize, of, type Observable } from 'rxjs';
 import { z } from 'zod';
-import type { GpuSample } from '../dcgm/types.js';
+import { DCGM_FIELDS } from '../dcgm/fields.js';
+import type { GpuReadingField, GpuSample } from '../dcgm/types.js';
 import { tdpForModel } from '../dcgm/gpu-models.js';
 import { deadLetter, defineStage, emit, release, type Envelope, type StageEvent } from '../pipeline/stage.js';
 
@@ -15,25 +16,13 @@ const params = z.object({
 
 export type ValidateParams = z.output<typeof params>;
 
-/** Counters since boot: they only go up, except when the GPU or driver resets (energy resets too). */
-const COUNTERS = [
-  'energy_mj',
-  'pcie_replay_total',
-  'ecc_sbe_volatile_total',
-  'ecc_dbe_volatile_total',
-  'ecc_sbe_aggregate_total',
-  'ecc_dbe_aggregate_total',
-  'retired_pages_sbe',
-  'retired_pages_dbe',
-  'row_remap_correctable',
-  'row_remap_uncorrectable',
-  'nvlink_crc_flit_errors_total',
-  'nvlink_crc_data_errors_total',
-  'nvlink_replay_errors_total',
-  'nvlink_recovery_errors_total',
-  'power_violation_us',
-  'thermal_violation_us',
-] as const satisfies readonly (keyof GpuSample)[];
+/**
+ * Counters that only go up, except when the GPU or driver resets (energy resets too): the catalogue's
+ * counters, less those that legitimately fall — pages pending retirement are retired at the next reset,
+ * and the PCIe byte counters are sampled rates in some DCGM versions.
+ */
+const MAY_FALL = new Set<GpuReadingField>(['retired_pages_pending', 'pcie_tx_kb', 'pcie_rx_kb']);
+const COUNTERS: readonly GpuReadingField[] = DCGM_FIELDS.filter((f) => f.type === 'counter' && !MAY_FALL.has(f.field)).map((f) => f.field);
 
 /** Volatile counters reset with the driver; aggregate (persistent) ones never do. */
 const PERSISTENT = new Set<string>(['ecc_sbe_aggregate_total', 'ecc_dbe_aggregate_total', 'retired_pages_sbe', 'retired_pages_dbe']);
