@@ -1,6 +1,7 @@
 import type postgres from 'postgres'
 import type { Sql } from './connect.js'
 import { DB_DEFAULTS } from './defaults.js'
+import { GPU_READING_FIELDS as GPU_SAMPLE_READINGS, type GpuSample } from '../dcgm/types.js'
 
 // ---------------------------------------------------------------------------------------------
 // Row types: what the pipeline hands to the writers. Times are Date (or ms since epoch for
@@ -9,60 +10,8 @@ import { DB_DEFAULTS } from './defaults.js'
 
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json }
 
-/** The DCGM reading fields of avro/GpuSample.avsc, in record order; each is a gpu_metrics column. */
-export const GPU_SAMPLE_READINGS = [
-  'gpu_temp_c',
-  'memory_temp_c',
-  'power_w',
-  'energy_mj',
-  'gpu_util_pct',
-  'mem_copy_util_pct',
-  'enc_util_pct',
-  'dec_util_pct',
-  'sm_clock_mhz',
-  'mem_clock_mhz',
-  'fb_used_mib',
-  'fb_free_mib',
-  'pcie_tx_kb',
-  'pcie_rx_kb',
-  'pcie_replay_total',
-  'xid_last',
-  'ecc_sbe_volatile_total',
-  'ecc_dbe_volatile_total',
-  'ecc_sbe_aggregate_total',
-  'ecc_dbe_aggregate_total',
-  'retired_pages_sbe',
-  'retired_pages_dbe',
-  'retired_pages_pending',
-  'row_remap_correctable',
-  'row_remap_uncorrectable',
-  'row_remap_failure',
-  'nvlink_crc_flit_errors_total',
-  'nvlink_crc_data_errors_total',
-  'nvlink_replay_errors_total',
-  'nvlink_recovery_errors_total',
-  'nvlink_bandwidth_total',
-  'power_violation_us',
-  'thermal_violation_us',
-  'clocks_event_reasons',
-] as const
-
-export type GpuSampleReading = (typeof GPU_SAMPLE_READINGS)[number]
-
-/** One decoded GpuSample record (avro/GpuSample.avsc). */
-export type GpuSample = {
-  gpu_uuid: string
-  /** Event time, ms since epoch. */
-  ts_ms: number
-  hostname: string
-  gpu_index: number
-  model_name: string
-  pci_bus_id: string | null
-  driver_version: string | null
-  source: string
-  labels: Record<string, string>
-  extra: Record<string, number>
-} & { [K in GpuSampleReading]: number | null }
+// The record and its reading fields are defined once, beside the DCGM field catalogue.
+export { GPU_READING_FIELDS as GPU_SAMPLE_READINGS, type GpuReadingField as GpuSampleReading, type GpuSample } from '../dcgm/types.js'
 
 export interface AssetRow {
   gpu_uuid: string
