@@ -169,6 +169,64 @@ static void add_tree(const ff_node *nodes, const float *leaves, uint32_t depth,
   }
 }
 
+/*
+ * One row through every tree, four trees at a time: four independent walks keep the loads in
+ * flight together (the single-row case has no other rows to interleave). Leaves are still added
+ * one tree at a time, in tree order.
+ */
+static void add_all_trees_one_row(const uint32_t *model, const float *x, float *out) {
+  const uint32_t n_trees = model[FF_N_TREES];
+  const uint32_t *trees = model + FF_HEADER_WORDS;
+  uint32_t t = 0;
+  for (; t + 4 <= n_trees; t += 4) {
+    const uint32_t *a = trees + t * FF_TREE_WORDS;
+    const uint32_t *b = a + FF_TREE_WORDS;
+    const uint32_t *c = b + FF_TREE_WORDS;
+    const uint32_t *d = c + FF_TREE_WORDS;
+    const ff_node *na = (const ff_node *)(model + a[2]);
+    const ff_node *nb = (const ff_node *)(model + b[2]);
+    const ff_node *nc = (const ff_node *)(model + c[2]);
+    const ff_node *nd = (const ff_node *)(model + d[2]);
+    uint32_t ia = 0, ib = 0, ic = 0, id = 0;
+    uint32_t common = a[0];
+    if (b[0] < common) common = b[0];
+    if (c[0] < common) common = c[0];
+    if (d[0] < common) common = d[0];
+    uint32_t level = 0;
+    for (; level < common; ++level) {
+      const ff_node *nodes = na;
+      FF_STEP(ia, x);
+      nodes = nb;
+      FF_STEP(ib, x);
+      nodes = nc;
+      FF_STEP(ic, x);
+      nodes = nd;
+      FF_STEP(id, x);
+    }
+    {
+      const ff_node *nodes = na;
+      for (uint32_t l = level; l < a[0]; ++l) FF_STEP(ia, x);
+      nodes = nb;
+      for (uint32_t l = level; l < b[0]; ++l) FF_STEP(ib, x);
+      nodes = nc;
+      for (uint32_t l = level; l < c[0]; ++l) FF_STEP(ic, x);
+      nodes = nd;
+      for (uint32_t l = level; l < d[0]; ++l) FF_STEP(id, x);
+    }
+    out[a[1]] += ((const float *)(model + a[3]))[ia - ((1u << a[0]) - 1)];
+    out[b[1]] += ((const float *)(model + b[3]))[ib - ((1u << b[0]) - 1)];
+    out[c[1]] += ((const float *)(model + c[3]))[ic - ((1u << c[0]) - 1)];
+    out[d[1]] += ((const float *)(model + d[3]))[id - ((1u << d[0]) - 1)];
+  }
+  for (; t < n_trees; ++t) {
+    const uint32_t *tree = trees + t * FF_TREE_WORDS;
+    const ff_node *nodes = (const ff_node *)(model + tree[2]);
+    uint32_t i = 0;
+    for (uint32_t l = 0; l < tree[0]; ++l) FF_STEP(i, x);
+    out[tree[1]] += ((const float *)(model + tree[3]))[i - ((1u << tree[0]) - 1)];
+  }
+}
+
 static void transform(uint32_t objective, uint32_t n_groups, float *out, uint32_t n_rows) {
   switch (objective) {
     case FF_OBJ_LOGISTIC:
@@ -204,10 +262,17 @@ API void ff_predict(const uint32_t *model, const float *data, uint32_t n_rows, u
     float *acc = argmax ? scratch : out + (uint64_t)r0 * n_groups;
     const float *rows = data + (uint64_t)r0 * cols;
     for (uint32_t i = 0; i < block * n_groups; ++i) acc[i] = base_margin;
-    for (uint32_t t = 0; t < n_trees; ++t) {
-      const uint32_t *tree = trees + t * FF_TREE_WORDS;
-      add_tree((const ff_node *)(model + tree[2]), (const float *)(model + tree[3]), tree[0],
-               rows, block, cols, acc + tree[1], n_groups);
+    /* Rows in groups of four go tree by tree; the last few rows go one by one. */
+    const uint32_t grouped = block & ~3u;
+    if (grouped > 0) {
+      for (uint32_t t = 0; t < n_trees; ++t) {
+        const uint32_t *tree = trees + t * FF_TREE_WORDS;
+        add_tree((const ff_node *)(model + tree[2]), (const float *)(model + tree[3]), tree[0],
+                 rows, grouped, cols, acc + tree[1], n_groups);
+      }
+    }
+    for (uint32_t r = grouped; r < block; ++r) {
+      add_all_trees_one_row(model, rows + (uint64_t)r * cols, acc + r * n_groups);
     }
     if (argmax) {
       /* FindMaxIndex: the first largest value wins. */
