@@ -17,6 +17,13 @@
  *           split condition; node i has children 2i+1 (left) and 2i+2 (right). Shallower leaves
  *           are pushed down to full depth behind splits whose two children are the same leaf.
  *   leaves  per tree 2^depth leaf values.
+ *
+ * Missing values cost nothing per split: each row is copied twice side by side, NaN written
+ * as -inf in the first copy and +inf in the second; ff_prepare turns each node's feature into
+ * an index into that pair, the first copy for default-left nodes and the second otherwise.
+ * Then `v < split` alone decides: -inf < split sends a missing value left, +inf < split sends
+ * it right, and every other value (±inf included) compares as itself. That holds for any
+ * split condition but NaN and -inf, which ff_prepare refuses.
  */
 #include <math.h>
 #include <stdint.h>
@@ -54,7 +61,7 @@ enum {
 };
 
 typedef struct {
-  uint32_t feature; /* feature index | default_left << 31 */
+  uint32_t feature; /* from JavaScript: index | default_left << 31; after ff_prepare: see above */
   float split;
 } ff_node;
 
@@ -117,8 +124,20 @@ API int ff_prepare(uint32_t *model, uint32_t n_words) {
     const ff_node *nodes = (const ff_node *)(model + tree[2]);
     for (uint64_t i = 0; i < internal; ++i) {
       if ((nodes[i].feature & FF_FEATURE_MASK) >= model[FF_N_FEATURES]) return -8;
+      if (isnan(nodes[i].split) || nodes[i].split == -INFINITY) return -9;
     }
     if (depth > max_depth) max_depth = depth;
+  }
+  /* Checked everything: now point each node into the doubled row. */
+  for (uint32_t t = 0; t < n_trees; ++t) {
+    const uint32_t *tree = model + FF_HEADER_WORDS + t * FF_TREE_WORDS;
+    ff_node *nodes = (ff_node *)(model + tree[2]);
+    uint32_t internal = (1u << tree[0]) - 1;
+    for (uint32_t i = 0; i < internal; ++i) {
+      uint32_t feature = nodes[i].feature & FF_FEATURE_MASK;
+      int default_left = (nodes[i].feature & FF_DEFAULT_LEFT) != 0;
+      nodes[i].feature = default_left ? feature : model[FF_N_FEATURES] + feature;
+    }
   }
   model[FF_MAX_DEPTH] = max_depth;
   model[FF_BASE_MARGIN] =
@@ -127,42 +146,67 @@ API int ff_prepare(uint32_t *model, uint32_t n_words) {
 }
 
 /*
- * Walks `depth` levels for each of `n_rows` rows and adds the reached leaf to the row's
- * output. Branch-free: the next node is 2i+1 (left) or 2i+2 (right).
+ * One level down: the next node is 2i+1 (left) or 2i+2 (right). `row` is a doubled row (see
+ * the top of this file), so the comparison alone also routes missing values. Branch-free.
  */
-#define FF_STEP(idx, row)                                                         \
-  do {                                                                            \
-    ff_node n_ = nodes[idx];                                                      \
-    float v_ = (row)[n_.feature & FF_FEATURE_MASK];                               \
-    uint32_t left_ = (v_ < n_.split) | ((v_ != v_) & (n_.feature >> 31));         \
-    idx = 2 * idx + 2 - left_;                                                    \
+#define FF_STEP(idx, row)                                \
+  do {                                                   \
+    ff_node n_ = nodes[idx];                             \
+    idx = 2 * idx + 2 - ((row)[n_.feature] < n_.split);  \
   } while (0)
 
+/* Writes the doubled copies of `n_rows` rows: NaN as -inf, then NaN as +inf. */
+static void double_rows(const float *rows, uint32_t n_rows, uint32_t cols, float *doubled) {
+  for (uint32_t r = 0; r < n_rows; ++r) {
+    const float *x = rows + (uint64_t)r * cols;
+    float *low = doubled + (uint64_t)r * 2 * cols;
+    float *high = low + cols;
+    for (uint32_t c = 0; c < cols; ++c) {
+      float v = x[c];
+      int missing = v != v;
+      low[c] = missing ? -INFINITY : v;
+      high[c] = missing ? INFINITY : v;
+    }
+  }
+}
+
 static void add_tree(const ff_node *nodes, const float *leaves, uint32_t depth,
-                     const float *rows, uint32_t n_rows, uint32_t cols, float *out,
+                     const float *rows, uint32_t n_rows, uint32_t row_stride, float *out,
                      uint32_t out_stride) {
   const uint32_t first_leaf = (1u << depth) - 1;
   uint32_t r = 0;
-  /* Four rows at a time: four independent walks keep the loads in flight together. */
-  for (; r + 4 <= n_rows; r += 4) {
-    const float *x0 = rows + (r + 0) * cols;
-    const float *x1 = rows + (r + 1) * cols;
-    const float *x2 = rows + (r + 2) * cols;
-    const float *x3 = rows + (r + 3) * cols;
-    uint32_t i0 = 0, i1 = 0, i2 = 0, i3 = 0;
+  /* Eight rows at a time: eight independent walks keep the loads in flight together. */
+  for (; r + 8 <= n_rows; r += 8) {
+    const float *x0 = rows + (r + 0) * row_stride;
+    const float *x1 = rows + (r + 1) * row_stride;
+    const float *x2 = rows + (r + 2) * row_stride;
+    const float *x3 = rows + (r + 3) * row_stride;
+    const float *x4 = rows + (r + 4) * row_stride;
+    const float *x5 = rows + (r + 5) * row_stride;
+    const float *x6 = rows + (r + 6) * row_stride;
+    const float *x7 = rows + (r + 7) * row_stride;
+    uint32_t i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0;
     for (uint32_t d = 0; d < depth; ++d) {
       FF_STEP(i0, x0);
       FF_STEP(i1, x1);
       FF_STEP(i2, x2);
       FF_STEP(i3, x3);
+      FF_STEP(i4, x4);
+      FF_STEP(i5, x5);
+      FF_STEP(i6, x6);
+      FF_STEP(i7, x7);
     }
     out[(r + 0) * out_stride] += leaves[i0 - first_leaf];
     out[(r + 1) * out_stride] += leaves[i1 - first_leaf];
     out[(r + 2) * out_stride] += leaves[i2 - first_leaf];
     out[(r + 3) * out_stride] += leaves[i3 - first_leaf];
+    out[(r + 4) * out_stride] += leaves[i4 - first_leaf];
+    out[(r + 5) * out_stride] += leaves[i5 - first_leaf];
+    out[(r + 6) * out_stride] += leaves[i6 - first_leaf];
+    out[(r + 7) * out_stride] += leaves[i7 - first_leaf];
   }
   for (; r < n_rows; ++r) {
-    const float *x = rows + r * cols;
+    const float *x = rows + r * row_stride;
     uint32_t i = 0;
     for (uint32_t d = 0; d < depth; ++d) FF_STEP(i, x);
     out[r * out_stride] += leaves[i - first_leaf];
@@ -246,8 +290,13 @@ static void transform(uint32_t objective, uint32_t n_groups, float *out, uint32_
 /*
  * Predicts `n_rows` rows of a dense row-major matrix with `cols` == the model's features.
  * `out` holds n_rows * n_groups floats (n_rows for multi:softmax without output_margin).
- * For multi:softmax, `scratch` holds FF_ROW_BLOCK * n_groups floats; otherwise it may be 0.
+ * `scratch` holds ff_scratch_floats(model) floats.
  */
+/* Floats of scratch space ff_predict needs: doubled rows of a block, outputs of a block. */
+API uint32_t ff_scratch_floats(const uint32_t *model) {
+  return FF_ROW_BLOCK * 2 * model[FF_N_FEATURES] + FF_ROW_BLOCK * model[FF_N_GROUPS];
+}
+
 API void ff_predict(const uint32_t *model, const float *data, uint32_t n_rows, uint32_t cols,
                     float *out, float *scratch, int output_margin) {
   const uint32_t n_trees = model[FF_N_TREES];
@@ -256,23 +305,25 @@ API void ff_predict(const uint32_t *model, const float *data, uint32_t n_rows, u
   const float base_margin = as_float(model[FF_BASE_MARGIN]);
   const int argmax = objective == FF_OBJ_SOFTMAX && !output_margin;
   const uint32_t *trees = model + FF_HEADER_WORDS;
+  if (cols != model[FF_N_FEATURES]) return; /* the doubled-row indices assume this width */
 
   for (uint32_t r0 = 0; r0 < n_rows; r0 += FF_ROW_BLOCK) {
     uint32_t block = n_rows - r0 < FF_ROW_BLOCK ? n_rows - r0 : FF_ROW_BLOCK;
-    float *acc = argmax ? scratch : out + (uint64_t)r0 * n_groups;
-    const float *rows = data + (uint64_t)r0 * cols;
+    float *doubled = scratch;
+    float *acc = argmax ? scratch + FF_ROW_BLOCK * 2 * cols : out + (uint64_t)r0 * n_groups;
+    double_rows(data + (uint64_t)r0 * cols, block, cols, doubled);
     for (uint32_t i = 0; i < block * n_groups; ++i) acc[i] = base_margin;
-    /* Rows in groups of four go tree by tree; the last few rows go one by one. */
-    const uint32_t grouped = block & ~3u;
+    /* Rows in groups of eight go tree by tree; the last few rows go one by one. */
+    const uint32_t grouped = block & ~7u;
     if (grouped > 0) {
       for (uint32_t t = 0; t < n_trees; ++t) {
         const uint32_t *tree = trees + t * FF_TREE_WORDS;
         add_tree((const ff_node *)(model + tree[2]), (const float *)(model + tree[3]), tree[0],
-                 rows, grouped, cols, acc + tree[1], n_groups);
+                 doubled, grouped, 2 * cols, acc + tree[1], n_groups);
       }
     }
     for (uint32_t r = grouped; r < block; ++r) {
-      add_all_trees_one_row(model, rows + (uint64_t)r * cols, acc + r * n_groups);
+      add_all_trees_one_row(model, doubled + (uint64_t)r * 2 * cols, acc + r * n_groups);
     }
     if (argmax) {
       /* FindMaxIndex: the first largest value wins. */

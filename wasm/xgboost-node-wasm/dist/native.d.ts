@@ -24,6 +24,7 @@ export interface NativeExports {
     _xgbw_booster_predict_dense(handle: number, data: number, rows: number, cols: number, config: number, out: number): number;
     _xgbw_booster_feature_score(handle: number, config: number, outN: number, outNames: number, outScores: number): number;
     _ff_prepare(model: number, words: number): number;
+    _ff_scratch_floats(model: number): number;
     _ff_predict(model: number, data: number, rows: number, cols: number, out: number, scratch: number, outputMargin: number): void;
     UTF8ToString(ptr: number, maxBytes?: number): string;
     stringToUTF8(text: string, ptr: number, maxBytes: number): void;

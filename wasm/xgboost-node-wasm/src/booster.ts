@@ -68,20 +68,39 @@ interface FastState {
   scratchPtr: number;
 }
 
-const FAST_ROW_BLOCK = 64; // rows per block in fast_forest.c
+/** ff_prepare's error codes (negated), fast_forest.c. */
+const FAST_PREPARE_ERRORS: Readonly<Record<number, string>> = Object.freeze({
+  5: 'a tree is deeper than the fast layout allows',
+  8: 'a split uses a feature beyond the model width',
+  9: 'a split condition is NaN or -infinity',
+});
 const PREDICT_TYPE_VALUE = 0; // XGBoost PredictionType::kValue
 const PREDICT_TYPE_MARGIN = 1; // XGBoost PredictionType::kMargin
 
-const registry = new FinalizationRegistry<number>((handle) => native._xgbw_booster_free(handle));
+/** Native memory owned by one booster: freed by dispose(), or by the finalizer if forgotten. */
+interface Owned {
+  handle: number;
+  /** malloc'ed buffers derived from the model (fast layout, prediction configs). */
+  buffers: number[];
+}
+
+function freeOwned(owned: Owned): void {
+  owned.buffers.forEach((ptr) => native._free(ptr));
+  owned.buffers = [];
+  if (owned.handle !== 0) native._xgbw_booster_free(owned.handle);
+  owned.handle = 0;
+}
+
+const registry = new FinalizationRegistry<Owned>(freeOwned);
 
 export class Booster {
-  #handle: number;
+  readonly #owned: Owned;
   #fast: FastState | { reason: string } | undefined;
   #predictConfigs: [number, number] | undefined;
 
   private constructor(handle: number) {
-    this.#handle = handle;
-    registry.register(this, handle, this);
+    this.#owned = { handle, buffers: [] };
+    registry.register(this, this.#owned, this);
   }
 
   /** Trains a booster on `dtrain` for `options.rounds` rounds. */
@@ -141,8 +160,8 @@ export class Booster {
   }
 
   get handle(): number {
-    if (this.#handle === 0) throw new Error('Booster has been disposed');
-    return this.#handle;
+    if (this.#owned.handle === 0) throw new Error('Booster has been disposed');
+    return this.#owned.handle;
   }
 
   get numFeatures(): number {
@@ -234,16 +253,16 @@ export class Booster {
   }
 
   get disposed(): boolean {
-    return this.#handle === 0;
+    return this.#owned.handle === 0;
   }
 
   /** Frees the booster's native memory now. Safe to call twice. */
   dispose(): void {
-    if (this.#handle === 0) return;
-    this.#dropDerived();
+    if (this.#owned.handle === 0) return;
+    this.#fast = undefined;
+    this.#predictConfigs = undefined;
     registry.unregister(this);
-    native._xgbw_booster_free(this.#handle);
-    this.#handle = 0;
+    freeOwned(this.#owned);
   }
 
   #setParam(name: string, value: string): void {
@@ -286,15 +305,15 @@ export class Booster {
       this.#fast = { reason: layout.reason };
       return this.#fast;
     }
-    const model = native._malloc(layout.words.byteLength);
+    const model = this.#own(native._malloc(layout.words.byteLength));
     native.HEAPU32.set(layout.words, model >>> 2);
     const rc = native._ff_prepare(model, layout.words.length);
     if (rc !== 0) {
-      native._free(model);
-      this.#fast = { reason: `fast layout rejected (code ${rc})` };
+      this.#dropDerived();
+      this.#fast = { reason: FAST_PREPARE_ERRORS[-rc] ?? `fast layout rejected (code ${rc})` };
       return this.#fast;
     }
-    const floats = (n: number) => native._malloc(4 * Math.max(1, n));
+    const floats = (n: number) => this.#own(native._malloc(4 * Math.max(1, n)));
     this.#fast = {
       model,
       groups: layout.groups,
@@ -302,7 +321,7 @@ export class Booster {
       argmax: layout.objective === 'multi:softmax',
       rowPtr: floats(layout.features),
       outPtr: floats(layout.groups),
-      scratchPtr: floats(FAST_ROW_BLOCK * layout.groups),
+      scratchPtr: floats(native._ff_scratch_floats(model)),
     };
     return this.#fast;
   }
@@ -325,9 +344,9 @@ export class Booster {
     if (!this.#predictConfigs) {
       // Built once per booster; XGBoost still parses the text on every call.
       const config = (type: number) =>
-        allocString(
+        this.#own(allocString(
           `{"type":${type},"training":false,"cache_id":0,"iteration_begin":0,"iteration_end":0,"strict_shape":false,"missing":NaN}`,
-        );
+        ));
       this.#predictConfigs = [config(PREDICT_TYPE_VALUE), config(PREDICT_TYPE_MARGIN)];
     }
     const config = this.#predictConfigs[outputMargin ? 1 : 0];
@@ -349,14 +368,16 @@ export class Booster {
 
   /** Anything derived from the model: invalid once the model or its parameters change. */
   #dropDerived(): void {
-    if (this.#fast && 'model' in this.#fast) {
-      for (const ptr of [this.#fast.model, this.#fast.rowPtr, this.#fast.outPtr, this.#fast.scratchPtr]) {
-        native._free(ptr);
-      }
-    }
+    this.#owned.buffers.forEach((ptr) => native._free(ptr));
+    this.#owned.buffers = [];
     this.#fast = undefined;
-    if (this.#predictConfigs) this.#predictConfigs.forEach((ptr) => native._free(ptr));
     this.#predictConfigs = undefined;
+  }
+
+  /** Records a buffer derived from the model, freed with it. */
+  #own(ptr: number): number {
+    this.#owned.buffers.push(ptr);
+    return ptr;
   }
 }
 

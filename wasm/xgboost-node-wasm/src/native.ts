@@ -41,6 +41,7 @@ export interface NativeExports {
     outScores: number,
   ): number;
   _ff_prepare(model: number, words: number): number;
+  _ff_scratch_floats(model: number): number;
   _ff_predict(
     model: number,
     data: number,

@@ -120,7 +120,7 @@ function floatsAsFloats(text: string): string {
   });
 }
 
-/** Rows mixing grid values, random values, NaN, ±0, and large magnitudes. */
+/** Rows mixing grid values, random values, NaN, ±0, ±infinity and large magnitudes. */
 function randomRows(seed: number, rows: number, missingShare: number): Float32Array {
   const random = seededRandom(seed);
   const data = new Float32Array(rows * COLS);
@@ -130,6 +130,7 @@ function randomRows(seed: number, rows: number, missingShare: number): Float32Ar
     else if (u < missingShare + 0.3) data[i] = GRID[Math.floor(random() * GRID.length)];
     else if (u < missingShare + 0.32) data[i] = random() < 0.5 ? -0 : 0;
     else if (u < missingShare + 0.34) data[i] = (random() - 0.5) * 1e30;
+    else if (u < missingShare + 0.35) data[i] = random() < 0.5 ? -Infinity : Infinity;
     else data[i] = random() * 5 - 2.5;
   }
   return data;
