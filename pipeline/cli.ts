@@ -10,6 +10,9 @@ import { startPipeline } from './embedded.js';
 import { createLogger, type Logger } from './log.js';
 import { PipelineMetrics, serveMetrics } from './metrics.js';
 import gpuHealth from '../pipelines/gpu-health.js';
+import { upsertAssets, writeFailureLabels } from '../db/writers.js';
+import { Fleet } from '../sim/fleet.js';
+import { startExporterFleet } from '../sim/exporter-server.js';
 
 /** The definition to use: a file given by flag or PIPELINE_DEFINITION, else the GPU health pipeline. */
 export async function loadDefinition(file: string | undefined): Promise<PipelineSpecInput> {
@@ -175,6 +178,54 @@ export function buildProgram(): Command {
       } finally {
         await db.close();
       }
+    });
+
+  program
+    .command('sim')
+    .description('Serve a simulated fleet as dcgm-exporter endpoints (one per host), for `run --source` or a real collector.')
+    .option('--gpus <n>', 'GPUs in the fleet (eight to a host)', (v) => Number.parseInt(v, 10), 64)
+    .option('--seed <n>', 'seed: the same seed serves the same telemetry', (v) => Number.parseInt(v, 10), 1)
+    .option('--speed <x>', 'event-time ms per wall ms (1: real time, 3600: an hour a second)', Number, 1)
+    .option('--start <iso>', 'event time of the first scrape', '2026-01-01T00:00:00Z')
+    .option('--step-ms <ms>', 'event time between readings', (v) => Number.parseInt(v, 10), 10_000)
+    .option('--base-port <port>', 'host i listens on base-port + i (0: any free ports)', (v) => Number.parseInt(v, 10), 9400)
+    .option('--bind <address>', 'address to listen on', '127.0.0.1')
+    .addOption(new Option('--layout <layout>', 'a port per host, or one port with /hosts/<hostname>/metrics').choices(['port-per-host', 'path-per-host']).default('port-per-host'))
+    .option('--fault-rate-multiplier <x>', 'multiplies the published failure rates', Number, 1)
+    .addOption(new Option('--database-url <url>', 'also write the inventory (gpu_assets) and ground truth (gpu_failure_labels) here').env('DATABASE_URL'))
+    .action(async (o: { gpus: number; seed: number; speed: number; start: string; stepMs: number; basePort: number; bind: string; layout: 'port-per-host' | 'path-per-host'; faultRateMultiplier: number; databaseUrl?: string }) => {
+      const log = createLogger({ command: 'sim' });
+      const startMs = Date.parse(o.start);
+      if (Number.isNaN(startMs)) throw new Error(`--start: not a date: ${o.start}`);
+      const fleet = new Fleet({ seed: o.seed, gpus: o.gpus, startMs, stepMs: o.stepMs, faultRateMultiplier: o.faultRateMultiplier });
+      const served = await startExporterFleet({ fleet, basePort: o.basePort, bindAddress: o.bind, speed: o.speed, layout: o.layout });
+      let db: Database | undefined;
+      let labelled = 0;
+      if (o.databaseUrl) {
+        db = await openDatabase({ url: o.databaseUrl, log });
+        await migrate(db, { log });
+        await upsertAssets(db.sql, fleet.assets().map((a) => ({ ...a, first_seen: new Date(startMs), registered_by: 'inventory' as const })));
+      }
+      const groundTruth = setInterval(() => {
+        const failures = fleet.failures();
+        if (!db || failures.length <= labelled) return;
+        const fresh = failures.slice(labelled);
+        labelled = failures.length;
+        void writeFailureLabels(db.sql, fresh.map((f) => ({ gpu_uuid: f.gpu_uuid, failed_at: new Date(f.failed_at_ms), fault_kind: f.fault_kind, onset_at: new Date(f.onset_ms), source: 'simulator' })))
+          .then(() => log.info({ failures: fresh.length }, 'ground truth written'))
+          .catch((error: unknown) => log.error({ err: error }, 'ground truth write failed'));
+      }, 5_000);
+      process.stdout.write(`${served.urls.join('\n')}\n`);
+      log.info({ hosts: served.urls.length, gpus: o.gpus, speed: o.speed }, 'serving simulated dcgm-exporter endpoints');
+      const stop = () => {
+        clearInterval(groundTruth);
+        void served.close().then(async () => {
+          await db?.close();
+          process.exit(0);
+        });
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     });
 
   return program;

@@ -9,8 +9,6 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 
 import type { GpuSample } from '../dcgm/types.js';
 import { renderExporterText, type RenderOptions } from './exporter-format.js';
@@ -160,50 +158,4 @@ export async function startExporterFleet(options: ExporterFleetOptions): Promise
       );
     },
   };
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      gpus: { type: 'string', default: '64' },
-      seed: { type: 'string', default: '1' },
-      speed: { type: 'string', default: String(EXPORTER_SERVER_DEFAULTS.speed) },
-      'base-port': { type: 'string', default: '9400' },
-      bind: { type: 'string', default: EXPORTER_SERVER_DEFAULTS.bindAddress },
-      start: { type: 'string', default: '2025-01-01T00:00:00Z' }, // fixed, so a seed replays exactly
-      'step-ms': { type: 'string' },
-      'fault-rate-multiplier': { type: 'string', default: '1' },
-      layout: { type: 'string', default: EXPORTER_SERVER_DEFAULTS.layout },
-    },
-  });
-  const startMs = Date.parse(values.start);
-  if (Number.isNaN(startMs)) throw new Error(`--start: not a date: ${values.start}`);
-  const layout = values.layout === 'path-per-host' ? 'path-per-host' : 'port-per-host';
-  const fleet = new Fleet({
-    seed: Number(values.seed),
-    gpus: Number(values.gpus),
-    startMs,
-    ...(values['step-ms'] === undefined ? {} : { stepMs: Number(values['step-ms']) }),
-    faultRateMultiplier: Number(values['fault-rate-multiplier']),
-  });
-  const served = await startExporterFleet({
-    fleet,
-    basePort: Number(values['base-port']),
-    bindAddress: values.bind,
-    speed: Number(values.speed),
-    layout,
-  });
-  process.stdout.write(`${served.urls.join('\n')}\n`);
-  const stop = (): void => void served.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  // Keep the process alive while the pump timer is unref'd.
-  setInterval(() => undefined, 60_000);
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
 }
