@@ -229,6 +229,7 @@ export class StageRunner {
 
   private async onRecords(records: readonly WireRecord[]): Promise<void> {
     const { codec, metrics, stage } = this.deps;
+    metrics.recordsIn.inc({ stage: stage.name }, records.length);
     for (const record of records) {
       if (this.failure) return;
       const envelope: Envelope = {
@@ -245,12 +246,10 @@ export class StageRunner {
         decoded = { ...envelope, value: await codec.decode(record.topic, record.value) };
       } catch (error) {
         const tracked = this.tracker.add(envelope);
-        metrics.recordsIn.inc({ stage: stage.name });
         this.onEvent({ kind: 'dead', from: tracked.envelope, reason: `undecodable record: ${(error as Error).message}` });
         continue;
       }
       this.tracker.add(decoded);
-      metrics.recordsIn.inc({ stage: stage.name });
       this.input$.next(decoded);
       if (!stage.definition.holdsInputs) await this.waitForCapacity();
     }
@@ -354,8 +353,9 @@ export class StageRunner {
         const batch = this.sendQueue.splice(0, n);
         await this.producer!.send(topic, batch.map((o) => o.record));
         const touched: Tracked[] = [];
+        const produced = batch.filter((o) => !o.deadLetter).length;
+        if (produced) this.deps.metrics.recordsOut.inc({ stage: this.name, topic }, produced);
         for (const o of batch) {
-          if (!o.deadLetter) this.deps.metrics.recordsOut.inc({ stage: this.name, topic: o.topic });
           for (const t of o.from) {
             t.pending -= 1;
             touched.push(t);

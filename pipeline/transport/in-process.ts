@@ -28,21 +28,32 @@ export const IN_PROCESS_DEFAULTS: InProcessSettings = Object.freeze({
 export type InProcessOptions = Partial<InProcessSettings>;
 
 class PartitionLog {
-  /** Offset of records[0]. */
+  /** Offset of records[head]. */
   base = 0;
-  records: WireRecord[] = [];
+  /** Records before `head` are truncated; the array is compacted now and then, not on every commit. */
+  private head = 0;
+  private records: WireRecord[] = [];
   get end(): number {
-    return this.base + this.records.length;
+    return this.base + this.records.length - this.head;
+  }
+  get held(): number {
+    return this.records.length - this.head;
+  }
+  push(record: WireRecord): void {
+    this.records.push(record);
   }
   read(from: number, max: number): WireRecord[] {
-    const start = Math.max(from, this.base) - this.base;
+    const start = this.head + Math.max(from, this.base) - this.base;
     return this.records.slice(start, start + max);
   }
   truncateBefore(offset: number): void {
     const drop = Math.min(offset, this.end) - this.base;
-    if (drop > 0) {
-      this.records = this.records.slice(drop);
-      this.base += drop;
+    if (drop <= 0) return;
+    this.head += drop;
+    this.base += drop;
+    if (this.head > 1_024 && this.head * 2 > this.records.length) {
+      this.records = this.records.slice(this.head);
+      this.head = 0;
     }
   }
 }
@@ -135,7 +146,7 @@ export class InProcessTransport implements Transport {
 
   /** Records currently held in memory for a topic, across partitions. */
   heldRecords(topicName: string): number {
-    return this.topic(topicName).partitions.reduce((sum, p) => sum + p.records.length, 0);
+    return this.topic(topicName).partitions.reduce((sum, p) => sum + p.held, 0);
   }
 
   committedOffsets(group: string, topicName: string): number[] {
@@ -211,7 +222,7 @@ export class InProcessTransport implements Transport {
     while (!this.closed && this.unreadBySlowestGroup(topic.config.name, partition) >= this.options.partitionCapacity) {
       await new Promise<void>((resolve) => this.waitingProducers.push(resolve));
     }
-    log.records.push({
+    log.push({
       topic: topic.config.name,
       partition,
       offset: String(log.end),
@@ -219,7 +230,7 @@ export class InProcessTransport implements Transport {
       value: record.value,
       timestampMs: record.timestampMs,
     });
-    if (!this.groupsOf(topic.config.name).length && log.records.length > this.options.retainWithoutGroups) {
+    if (!this.groupsOf(topic.config.name).length && log.held > this.options.retainWithoutGroups) {
       log.truncateBefore(log.end - this.options.retainWithoutGroups);
     }
   }
