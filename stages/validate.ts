@@ -92,11 +92,12 @@ export const validate = defineStage({
     const checked$ = in$.pipe(
       concatMap((e): StageEvent<GpuSample>[] => {
         const s = e.value;
-        const newestTs = Math.max(newest.get(e.partition) ?? s.ts_ms, s.ts_ms);
         const previous = last.get(s.gpu_uuid);
         const problem = checkSample(s, previous?.value, newest.get(e.partition) ?? s.ts_ms, p);
-        newest.set(e.partition, newestTs);
         if (problem) return [deadLetter(e, problem)];
+        // Only an accepted sample moves the stream's clock: a rejected far-future one must not make
+        // every later sample of its partition look late.
+        newest.set(e.partition, Math.max(newest.get(e.partition) ?? s.ts_ms, s.ts_ms));
         last.set(s.gpu_uuid, e);
         const out: StageEvent<GpuSample>[] = [emit(s, s.gpu_uuid, s.ts_ms, [e], true)];
         if (previous) out.push(release([previous]));
