@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { Database } from '../db/connect.js';
+import { withRetry } from '../db/retry.js';
 import { upsertAssets } from '../db/writers.js';
 import type { GpuSample } from '../dcgm/types.js';
 import { tdpForModel } from '../dcgm/gpu-models.js';
 import { perRecord } from '../pipeline/operators.js';
+import type { Logger } from '../pipeline/log.js';
 import { defineStage } from '../pipeline/stage.js';
 
 export interface GpuAsset {
@@ -23,6 +25,12 @@ export interface EnrichedGpuSample {
   sample: GpuSample;
   asset: GpuAsset;
 }
+
+/**
+ * Tries of one asset lookup while the database is away, as many as the sink's default: an outage is
+ * waited out, not turned into dead letters (a sample is not bad because the database restarted).
+ */
+const LOOKUP_RETRY_ATTEMPTS = 20;
 
 const params = z.object({
   refresh_ms: z.number().int().positive().default(60_000).describe('How often the asset cache reloads gpu_assets, ms.'),
@@ -70,11 +78,17 @@ export class AssetCache {
   constructor(
     private readonly db: Database,
     private readonly refreshMs: number,
+    private readonly log: Logger,
   ) {}
 
+  /** Database work is idempotent (reads, and an upsert by natural key), so transient failures are retried. */
+  private retried<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withRetry(fn, { log: this.log, what, attempts: LOOKUP_RETRY_ATTEMPTS });
+  }
+
   private async reload(): Promise<void> {
-    const rows = await this.db.sql<AssetDbRow[]>`SELECT gpu_uuid, serial, model, hostname, rack, datacenter, purchase_date,
-      purchase_price_usd, warranty_end, tdp_w, registered_by FROM gpu_assets`;
+    const rows = await this.retried('reload gpu_assets', () => this.db.sql<AssetDbRow[]>`SELECT gpu_uuid, serial, model, hostname, rack, datacenter, purchase_date,
+      purchase_price_usd, warranty_end, tdp_w, registered_by FROM gpu_assets`);
     this.rows = new Map(rows.map((r) => [r.gpu_uuid, r]));
     this.loadedAt = performance.now();
   }
@@ -84,7 +98,7 @@ export class AssetCache {
     if (performance.now() - this.loadedAt > this.refreshMs) await this.reload();
     let row = this.rows.get(sample.gpu_uuid);
     if (!row) {
-      await upsertAssets(this.db.sql, [
+      await this.retried(`register ${sample.gpu_uuid}`, () => upsertAssets(this.db.sql, [
         {
           gpu_uuid: sample.gpu_uuid,
           model: sample.model_name,
@@ -93,9 +107,9 @@ export class AssetCache {
           first_seen: new Date(sample.ts_ms),
           registered_by: 'scrape',
         },
-      ]);
-      const found = await this.db.sql<AssetDbRow[]>`SELECT gpu_uuid, serial, model, hostname, rack, datacenter, purchase_date,
-        purchase_price_usd, warranty_end, tdp_w, registered_by FROM gpu_assets WHERE gpu_uuid = ${sample.gpu_uuid}`;
+      ]));
+      const found = await this.retried(`look up ${sample.gpu_uuid}`, () => this.db.sql<AssetDbRow[]>`SELECT gpu_uuid, serial, model, hostname, rack, datacenter, purchase_date,
+        purchase_price_usd, warranty_end, tdp_w, registered_by FROM gpu_assets WHERE gpu_uuid = ${sample.gpu_uuid}`);
       row = found[0];
       this.rows.set(sample.gpu_uuid, row);
     }
@@ -111,7 +125,7 @@ export const enrich = defineStage({
   input: ['GpuSample'],
   output: 'EnrichedGpuSample',
   operator: (p, ctx) => {
-    const cache = new AssetCache(ctx.service<Database>('database'), p.refresh_ms);
+    const cache = new AssetCache(ctx.service<Database>('database'), p.refresh_ms, ctx.log);
     return perRecord<GpuSample, EnrichedGpuSample>(async (e) => ({
       value: { sample: e.value, asset: await cache.lookup(e.value) },
       key: e.key,

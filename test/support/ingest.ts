@@ -248,7 +248,7 @@ export type MetricRow = Record<string, unknown> & { gpu_uuid: string; ts: Date }
 
 /** Every gpu_metrics row, every column, in (gpu_uuid, ts) order. */
 export async function metricRows(db: Database): Promise<MetricRow[]> {
-  return db.sql<MetricRow[]>`SELECT * FROM gpu_metrics ORDER BY gpu_uuid, ts`;
+  return [...(await db.sql<MetricRow[]>`SELECT * FROM gpu_metrics ORDER BY gpu_uuid, ts`)];
 }
 
 export async function countRows(db: Database, table: 'gpu_metrics' | 'dead_letters' | 'gpu_assets' | 'gpu_failure_labels'): Promise<number> {
