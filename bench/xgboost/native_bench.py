@@ -4,6 +4,7 @@ A long-lived process driven by bench/xgboost/predict-and-train-vs-native.ts: one
 per stdin line, one JSON answer per stdout line, so that native and wasm runs can interleave.
 Matrices are raw little-endian float32 files, row-major, NaN for missing.
 """
+import ctypes
 import json
 import sys
 import time
@@ -52,6 +53,47 @@ def handle(req):
         started = time.perf_counter()
         for row in rows:
             booster.inplace_predict(row, missing=np.nan)
+        return {"us_per_call": (time.perf_counter() - started) / n * 1e6}
+    if op == "predict_row_capi":
+        # The same single-row call straight through XGBoost's C API (ctypes), without the
+        # Python wrapper's per-call work: closer to what a C caller of libxgboost pays.
+        x = state["x"]
+        booster = state["booster"]
+        n = req["calls"]
+        rows = [np.ascontiguousarray(x[i % x.shape[0]: i % x.shape[0] + 1]) for i in range(n)]
+        interfaces = [
+            json.dumps(
+                {
+                    "data": [row.ctypes.data, True],
+                    "shape": [1, x.shape[1]],
+                    "typestr": "<f4",
+                    "version": 3,
+                }
+            ).encode()
+            for row in rows
+        ]
+        config = json.dumps(
+            {
+                "type": 0,
+                "training": False,
+                "iteration_begin": 0,
+                "iteration_end": 0,
+                "strict_shape": False,
+                "cache_id": 0,
+                "missing": float("nan"),
+            }
+        ).encode()
+        lib = xgb.core._LIB
+        shape = ctypes.POINTER(ctypes.c_uint64)()
+        dim = ctypes.c_uint64()
+        result = ctypes.POINTER(ctypes.c_float)()
+        predict = lib.XGBoosterPredictFromDense
+        handle = booster.handle
+        refs = (ctypes.byref(shape), ctypes.byref(dim), ctypes.byref(result))
+        started = time.perf_counter()
+        for interface in interfaces:
+            if predict(handle, interface, config, None, *refs) != 0:
+                raise RuntimeError(lib.XGBGetLastError().decode())
         return {"us_per_call": (time.perf_counter() - started) / n * 1e6}
     if op == "train":
         x = state["x"][: req["rows"]]

@@ -145,7 +145,7 @@ async function main(): Promise<void> {
         `reference ${batch.reference.at(-1)!.toFixed(1)} ms, native ${batch.native.at(-1)!.toFixed(1)} ms`);
     }
 
-    const single = { fast: [] as number[], reference: [] as number[], native: [] as number[] };
+    const single = { fast: [] as number[], reference: [] as number[], native: [] as number[], nativeCApi: [] as number[] };
     const rowAt = (i: number) => data.subarray((i % rows) * cols, (i % rows + 1) * cols);
     for (let repeat = 0; repeat < SETTINGS.singleRowRepeats; repeat += 1) {
       const calls = SETTINGS.singleRowCalls;
@@ -155,8 +155,10 @@ async function main(): Promise<void> {
         (time(() => { for (let i = 0; i < refCalls; i += 1) booster.predictRow(rowAt(i), { path: 'reference' }); }) / refCalls) * 1e3,
       );
       single.native.push((await native.request({ op: 'predict_row', calls: refCalls })).us_per_call);
+      single.nativeCApi.push((await native.request({ op: 'predict_row_capi', calls: refCalls })).us_per_call);
       log(`single row ${repeat + 1}/${SETTINGS.singleRowRepeats}: fast ${single.fast.at(-1)!.toFixed(2)} µs, ` +
-        `reference ${single.reference.at(-1)!.toFixed(2)} µs, native ${single.native.at(-1)!.toFixed(2)} µs`);
+        `reference ${single.reference.at(-1)!.toFixed(2)} µs, native ${single.native.at(-1)!.toFixed(2)} µs ` +
+        `(C API ${single.nativeCApi.at(-1)!.toFixed(2)} µs)`);
     }
     booster.dispose();
 
@@ -182,20 +184,20 @@ async function main(): Promise<void> {
     const fast = median(batch.fast);
     const reference = median(batch.reference);
     const nativeMs = median(batch.native);
+    const trainWasm = median(train.wasm);
+    const trainNative = median(train.native);
     log('results (medians):');
     console.table({
       'batch predict, 100k rows (ms)': { 'wasm fast': fast, 'wasm reference': reference, native: nativeMs },
       'batch rows/s': { 'wasm fast': rowsPerSecond(fast), 'wasm reference': rowsPerSecond(reference), native: rowsPerSecond(nativeMs) },
-      'speed vs native (×)': { 'wasm fast': nativeMs / fast, 'wasm reference': nativeMs / reference, native: 1 },
+      'batch speed vs native (×)': { 'wasm fast': nativeMs / fast, 'wasm reference': nativeMs / reference, native: 1 },
       'single row (µs/call)': { 'wasm fast': median(single.fast), 'wasm reference': median(single.reference), native: median(single.native) },
-      [`train ${SETTINGS.trainRounds} rounds × ${SETTINGS.trainRows} rows (ms)`]: {
-        'wasm fast': median(train.wasm),
-        'wasm reference': median(train.wasm),
-        native: median(train.native),
-      },
     });
+    log(`native single row through the C API directly (ctypes): ${median(single.nativeCApi).toFixed(2)} µs/call`);
+    log(`training ${SETTINGS.trainRounds} rounds × ${SETTINGS.trainRows} rows, hist, one thread: ` +
+      `wasm ${trainWasm.toFixed(0)} ms, native ${trainNative.toFixed(0)} ms (wasm at ${(trainNative / trainWasm).toFixed(2)}× native speed)`);
     log(`fast path ${(nativeMs / fast).toFixed(2)}× native, reference path ${(nativeMs / reference).toFixed(2)}× native; ` +
-      `single row ${median(single.fast).toFixed(2)} µs (fast); training ${(median(train.native) / median(train.wasm)).toFixed(2)}× native speed`);
+      `single row ${median(single.fast).toFixed(2)} µs (fast), ${median(single.reference).toFixed(2)} µs (reference)`);
   } finally {
     native.close();
     rmSync(dir, { recursive: true, force: true });
