@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { openDatabase, type Database } from '../db/connect.js';
 import { migrate } from '../db/migrate.js';
 import { catalogue } from './catalogue.js';
+import { registerClusterCommands } from './cli-cluster.js';
 import { readEnv } from './config.js';
 import { loadPipelineFile, resolvePipeline, type PipelineSpecInput, type ResolvedPipeline } from './definition.js';
 import { catalogueMarkdown, describePipeline, formatDescription } from './describe.js';
@@ -227,6 +228,8 @@ export function buildProgram(): Command {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+
+  registerClusterCommands(program, { loadDefinition, resolveDefinition });
 
   return program;
 }
