@@ -94,6 +94,7 @@ function randomModel(
   maxDepth: number,
   baseScore: number,
   splitChance?: number,
+  edit?: (model: { trees: Array<Record<string, unknown>> }) => void,
 ): Booster {
   const random = seededRandom(seed);
   const task = params.objective?.startsWith('multi') ? 'multiclass' : params.objective === 'count:poisson' ? 'count' : 'binary';
@@ -109,6 +110,7 @@ function randomModel(
   model.trees = Array.from({ length: trees }, (_, id) => treeJson(randomTree(random, maxDepth, chance), id));
   model.tree_info = Array.from({ length: trees }, (_, id) => id % groups);
   model.gbtree_model_param.num_trees = String(trees);
+  edit?.(model);
   return Booster.load(floatsAsFloats(JSON.stringify(json)));
 }
 
@@ -221,6 +223,27 @@ describe('models without a fast path', () => {
       const data = randomRows(1, 10, 0.1);
       assert.deepEqual(bitDifferences(booster.predict(data), booster.predict(data, { path: 'reference' })), []);
       assert.throws(() => booster.predict(data, { path: 'fast' }), /fast path unavailable/);
+    } finally {
+      booster.dispose();
+    }
+  });
+
+  test('a categorical split sends the model to XGBoost predictor', () => {
+    // The root of the first tree becomes "feature 0 in {1, 3}" (XGBoost 1.7 JSON layout).
+    const booster = randomModel(11, { objective: 'binary:logistic' }, 4, 3, 0.5, 1, (model) => {
+      const tree = model.trees[0];
+      (tree.split_type as number[])[0] = 1;
+      (tree.split_indices as number[])[0] = 0;
+      tree.categories = [1, 3];
+      tree.categories_nodes = [0];
+      tree.categories_segments = [0];
+      tree.categories_sizes = [2];
+    });
+    try {
+      assert.equal(booster.fastPath.available, false);
+      assert.match(booster.fastPath.available ? '' : booster.fastPath.reason, /categorical/);
+      const data = randomRows(2, 50, 0.1).map((v, i) => (i % COLS === 0 && !Number.isNaN(v) ? Math.abs(Math.round(v)) : v));
+      assert.deepEqual(bitDifferences(booster.predict(data), booster.predict(data, { path: 'reference' })), []);
     } finally {
       booster.dispose();
     }
