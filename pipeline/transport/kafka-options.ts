@@ -128,6 +128,10 @@ export const KafkaEnv = z.object({
   KAFKA_TLS_CERT_FILE: z.preprocess(blankToUndefined, z.string().optional()),
   KAFKA_TLS_KEY_FILE: z.preprocess(blankToUndefined, z.string().optional()),
   KAFKA_TLS_REJECT_UNAUTHORIZED: z.preprocess(blankToUndefined, z.enum(['true', 'false', '1', '0']).optional()),
+  /** Group timing, for operators (and tests) that need a dead member's partitions to move sooner. */
+  KAFKA_SESSION_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
+  KAFKA_HEARTBEAT_INTERVAL_MS: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
+  KAFKA_REBALANCE_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
 });
 
 /** Connection flags as the CLI collects them; each overrides its environment variable. */
@@ -166,6 +170,9 @@ export function kafkaOptionsFromEnv(
   const caFile = flags.tlsCaFile ?? e.KAFKA_TLS_CA_FILE;
   const tlsDetails = caFile || e.KAFKA_TLS_CERT_FILE || e.KAFKA_TLS_KEY_FILE || e.KAFKA_TLS_REJECT_UNAUTHORIZED !== undefined;
   const input: Record<string, unknown> = {
+    ...(e.KAFKA_SESSION_TIMEOUT_MS ? { sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS } : {}),
+    ...(e.KAFKA_HEARTBEAT_INTERVAL_MS ? { heartbeatIntervalMs: e.KAFKA_HEARTBEAT_INTERVAL_MS } : {}),
+    ...(e.KAFKA_REBALANCE_TIMEOUT_MS ? { rebalanceTimeoutMs: e.KAFKA_REBALANCE_TIMEOUT_MS } : {}),
     ...extra,
     brokers: brokersText.split(',').map((b) => b.trim()).filter(Boolean),
     ...(flags.clientId ?? e.KAFKA_CLIENT_ID ? { clientId: flags.clientId ?? e.KAFKA_CLIENT_ID } : {}),

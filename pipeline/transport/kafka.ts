@@ -40,7 +40,9 @@ function pinoLogCreator(log: Logger): logCreator {
   return () => (entry: LogEntry) => {
     const { message, timestamp: _ts, ...fields } = entry.log;
     const bound = { kafkajs: entry.namespace, ...fields };
-    if (entry.level === KafkaLogLevel.ERROR) log.error(bound, message);
+    // A rebalance announced through a heartbeat or commit is routine, not an error: the consumer rejoins.
+    if (/rebalanc/i.test(String(fields.error ?? ''))) log.debug(bound, message);
+    else if (entry.level === KafkaLogLevel.ERROR) log.error(bound, message);
     else if (entry.level === KafkaLogLevel.WARN) log.warn(bound, message);
     else if (entry.level === KafkaLogLevel.INFO) log.info(bound, message);
     else log.debug(bound, message);
