@@ -4,7 +4,15 @@ import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 
 /** Where the .avsc files live: avro/ at the repository root (two levels up from dist/pipeline too). */
+let foundDir: string | undefined;
+
 export function avroDir(): string {
+  if (foundDir) return foundDir;
+  foundDir = locateAvroDir();
+  return foundDir;
+}
+
+function locateAvroDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const candidate of [resolve(here, '../avro'), resolve(here, '../../avro')]) {
     try {

@@ -18,6 +18,17 @@ export class RejectedRecord extends Error {
   }
 }
 
+/**
+ * The error a per-record function throws when the fault is not the record's (the database stayed away
+ * past its retries): the stage fails instead of dead-lettering a good record, and a restart replays it.
+ */
+export class StageFailure extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StageFailure';
+  }
+}
+
 function toEvents<In, Out>(envelope: Envelope<In>, result: PerRecordResult<Out>): StageEvent<Out>[] {
   if (result === null) return [release([envelope])];
   const list = Array.isArray(result) ? (result as readonly Produced<Out>[]) : [result as Produced<Out>];
@@ -31,7 +42,7 @@ function reasonOf(error: unknown): string {
 
 /**
  * The shape most stages have: each input gives zero or more outputs, in order. A function that throws
- * dead-letters that input with the error's message and the stream goes on.
+ * dead-letters that input with the error's message and the stream goes on; a StageFailure fails the stage.
  */
 export function perRecord<In, Out>(
   fn: (envelope: Envelope<In>) => PerRecordResult<Out> | Promise<PerRecordResult<Out>>,
@@ -41,10 +52,18 @@ export function perRecord<In, Out>(
     try {
       result = fn(envelope);
     } catch (error) {
+      if (error instanceof StageFailure) throw error;
       return from([deadLetter(envelope, reasonOf(error))]);
     }
     if (result instanceof Promise) {
-      return from(result.then((r) => toEvents(envelope, r), (error: unknown) => [deadLetter(envelope, reasonOf(error))])).pipe(
+      const handled = result.then(
+        (r) => toEvents(envelope, r),
+        (error: unknown) => {
+          if (error instanceof StageFailure) throw error;
+          return [deadLetter(envelope, reasonOf(error))];
+        },
+      );
+      return from(handled).pipe(
         mergeMap((events) => from(events)),
       );
     }

@@ -4,7 +4,7 @@ import { withRetry } from '../db/retry.js';
 import { upsertAssets } from '../db/writers.js';
 import type { GpuSample } from '../dcgm/types.js';
 import { tdpForModel } from '../dcgm/gpu-models.js';
-import { perRecord } from '../pipeline/operators.js';
+import { perRecord, StageFailure } from '../pipeline/operators.js';
 import type { Logger } from '../pipeline/log.js';
 import { defineStage } from '../pipeline/stage.js';
 
@@ -82,8 +82,13 @@ export class AssetCache {
   ) {}
 
   /** Database work is idempotent (reads, and an upsert by natural key), so transient failures are retried. */
-  private retried<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, { log: this.log, what, attempts: LOOKUP_RETRY_ATTEMPTS });
+  private async retried<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(fn, { log: this.log, what, attempts: LOOKUP_RETRY_ATTEMPTS });
+    } catch (error) {
+      // Not the sample's fault: fail the stage so a restart retries it, rather than dead-letter good data.
+      throw new StageFailure(`${what}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   private async reload(): Promise<void> {

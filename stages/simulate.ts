@@ -1,6 +1,7 @@
 import { concatMap, defer, from, mergeMap, range, takeUntil, type Observable } from 'rxjs';
 import { z } from 'zod';
 import type { Database } from '../db/connect.js';
+import { withRetry } from '../db/retry.js';
 import { upsertAssets, writeFailureLabels } from '../db/writers.js';
 import type { GpuSample } from '../dcgm/types.js';
 import { emit, defineStage, type StageEvent } from '../pipeline/stage.js';
@@ -37,16 +38,15 @@ export const simulate = defineStage({
       const inventory = async () => {
         if (!db) return;
         const now = new Date(startMs);
-        await upsertAssets(db.sql, fleet.assets().map((a) => ({ ...a, purchase_date: a.purchase_date, first_seen: now, registered_by: 'inventory' as const })));
+        const assets = fleet.assets().map((a) => ({ ...a, first_seen: now, registered_by: 'inventory' as const }));
+        await withRetry(() => upsertAssets(db.sql, assets), { log: ctx.log, what: 'write the fleet inventory' });
         ctx.log.info({ gpus: p.gpus }, 'fleet inventory written to gpu_assets');
       };
       const labelFailures = async (failures: FailureRecord[]) => {
         if (!db || failures.length <= labelled) return;
         const fresh = failures.slice(labelled);
-        await writeFailureLabels(
-          db.sql,
-          fresh.map((f) => ({ gpu_uuid: f.gpu_uuid, failed_at: new Date(f.failed_at_ms), fault_kind: f.fault_kind, onset_at: new Date(f.onset_ms), source: 'simulator' })),
-        );
+        const labels = fresh.map((f) => ({ gpu_uuid: f.gpu_uuid, failed_at: new Date(f.failed_at_ms), fault_kind: f.fault_kind, onset_at: new Date(f.onset_ms), source: 'simulator' }));
+        await withRetry(() => writeFailureLabels(db.sql, labels), { log: ctx.log, what: `write ${labels.length} failure labels` });
         labelled = failures.length;
       };
       const wallPerTickMs = p.speed > 0 ? p.step_ms / p.speed : 0;

@@ -2,7 +2,7 @@ import { Subject, takeUntil, timer, concatMap, from, map, type Observable } from
 import { z } from 'zod';
 import { resolvePipeline, type PipelineSpecInput } from '../../pipeline/definition.js';
 import { createLogger } from '../../pipeline/log.js';
-import { perRecord } from '../../pipeline/operators.js';
+import { perRecord, StageFailure } from '../../pipeline/operators.js';
 import { defineStage, emit, release, type Envelope, type StageEvent } from '../../pipeline/stage.js';
 import type { AnyStageDefinition } from '../../pipeline/stage.js';
 
@@ -59,12 +59,13 @@ export const numberedSource = defineStage({
 export const checkTemp = defineStage({
   kind: 'test-check',
   description: 'Passes samples, dead-letters listed temperatures.',
-  params: z.object({ reject_temps: z.array(z.number()).default([]) }),
+  params: z.object({ reject_temps: z.array(z.number()).default([]), fail_at_temp: z.number().optional() }),
   input: ['GpuSample'],
   output: 'GpuSample',
   operator: (params) =>
     perRecord<TestSample, TestSample>((e) => {
       if (params.reject_temps.includes(e.value.gpu_temp_c ?? -1)) throw new Error(`temperature ${e.value.gpu_temp_c} rejected`);
+      if (e.value.gpu_temp_c === params.fail_at_temp) throw new StageFailure('the thermometer service is away');
       return { value: e.value, key: e.key, tsMs: e.tsMs };
     }),
 });
