@@ -1,0 +1,117 @@
+/**
+ * Kafka-mode throughput on this machine, against a real broker and registry (KAFKA_BROKERS, SCHEMA_REGISTRY_URL):
+ *   1. raw kafkajs pass-through: one idempotent producer and one eachBatch consumer on the same topic, at once;
+ *   2. the test pipeline (source → check → collect) over KafkaTransport + ConfluentRegistry, samples/s.
+ *
+ *   node --import tsx bench/kafka-throughput.ts [--messages 200000] [--samples 50000]
+ */
+import { parseArgs } from 'node:util';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { startPipeline } from '../pipeline/embedded.js';
+import { createLogger } from '../pipeline/log.js';
+import { ConfluentRegistry } from '../pipeline/registry-confluent.js';
+import { KafkaTransport } from '../pipeline/transport/kafka.js';
+import { linearPipeline, newCollector, resolveTest } from '../test/support/engine.js';
+import { isolate } from '../test/kafka/support.js';
+
+const BENCH_DEFAULTS = Object.freeze({
+  messages: 200_000, // raw records
+  valueBytes: 200, // bytes, about one Avro GpuSample
+  produceBatch: 1_000, // records per send
+  partitions: 6, // partitions of the raw topic
+  samples: 50_000, // records through the test pipeline
+  progressMs: 2_000, // two seconds between progress lines
+});
+
+const { values: args } = parseArgs({
+  options: { messages: { type: 'string' }, samples: { type: 'string' } },
+});
+const messages = Number(args.messages ?? BENCH_DEFAULTS.messages);
+const samples = Number(args.samples ?? BENCH_DEFAULTS.samples);
+const brokers = process.env.KAFKA_BROKERS;
+const registryUrl = process.env.SCHEMA_REGISTRY_URL;
+if (!brokers || !registryUrl) {
+  process.stderr.write('set KAFKA_BROKERS and SCHEMA_REGISTRY_URL (e.g. `node scripts/services/cli.js up kafka,registry`)\n');
+  process.exit(2);
+}
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const rate = (n: number, ms: number) => Math.round((n * 1_000) / ms);
+
+function progress(what: string, count: () => number, total: number): () => void {
+  const began = Date.now();
+  const timer = setInterval(() => say(`  ${what}: ${count()} / ${total} (${rate(count(), Date.now() - began)}/s)`), BENCH_DEFAULTS.progressMs);
+  return () => clearInterval(timer);
+}
+
+async function rawPassThrough(): Promise<{ produced: number; passThrough: number }> {
+  const kafka = new Kafka({ clientId: 'bench', brokers: brokers!.split(','), logLevel: logLevel.NOTHING });
+  const topic = `bench.raw.${Date.now().toString(36)}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: BENCH_DEFAULTS.partitions }] });
+  await admin.disconnect();
+
+  const consumer = kafka.consumer({ groupId: `${topic}.group`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let consumed = 0;
+  let allConsumed!: () => void;
+  const done = new Promise<void>((resolve) => (allConsumed = resolve));
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: 3,
+    eachBatch: async ({ batch }) => {
+      consumed += batch.messages.length;
+      if (consumed >= messages) allConsumed();
+    },
+  });
+
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const value = Buffer.alloc(BENCH_DEFAULTS.valueBytes, 7);
+  const began = Date.now();
+  const stop = progress('consumed', () => consumed, messages);
+  for (let i = 0; i < messages; i += BENCH_DEFAULTS.produceBatch) {
+    const batch = [];
+    for (let j = i; j < Math.min(messages, i + BENCH_DEFAULTS.produceBatch); j++) batch.push({ key: `GPU-${j % 512}`, value, timestamp: String(began + j) });
+    await producer.send({ topic, acks: -1, messages: batch });
+  }
+  const producedMs = Date.now() - began;
+  await done;
+  const totalMs = Date.now() - began;
+  stop();
+  await producer.disconnect();
+  await consumer.disconnect();
+  return { produced: rate(messages, producedMs), passThrough: rate(messages, totalMs) };
+}
+
+async function testPipeline(): Promise<number> {
+  const log = createLogger({ bench: 'kafka' }).child({}, { level: 'warn' });
+  const transport = new KafkaTransport({ brokers: brokers!.split(','), maxWaitTimeMs: 100, clientLogLevel: 'nothing' }, log);
+  const collector = newCollector();
+  const began = Date.now();
+  const handle = await startPipeline({
+    pipeline: resolveTest(isolate(linearPipeline(samples, [], BENCH_DEFAULTS.partitions))),
+    log,
+    transport,
+    registry: new ConfluentRegistry({ url: registryUrl! }),
+    services: new Map([['collector', collector]]),
+  });
+  const stop = progress('collected', () => collector.seen.length, samples);
+  while (collector.seen.length < samples) await new Promise((resolve) => setTimeout(resolve, 20));
+  const ms = Date.now() - began;
+  stop();
+  await handle.stop();
+  await transport.close();
+  return rate(samples, ms);
+}
+
+say(`raw kafkajs pass-through: ${messages} records of ${BENCH_DEFAULTS.valueBytes} bytes, ${BENCH_DEFAULTS.partitions} partitions, idempotent producer, acks=-1`);
+const raw = await rawPassThrough();
+say(`  produce ${raw.produced} records/s; produce→consume pass-through ${raw.passThrough} records/s`);
+say(`test pipeline (source → check → collect) in Kafka mode: ${samples} samples`);
+const pipelineRate = await testPipeline();
+say(`  ${pipelineRate} samples/s end to end (Avro, schema registry, commit after downstream ack)`);
+process.stdout.write(`${JSON.stringify({ rawProducePerS: raw.produced, rawPassThroughPerS: raw.passThrough, testPipelineSamplesPerS: pipelineRate })}\n`);
+process.exit(0);
