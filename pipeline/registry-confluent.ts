@@ -36,6 +36,9 @@ export const ConfluentRegistryOptions = z
   .strict();
 export type ConfluentRegistryOptions = z.input<typeof ConfluentRegistryOptions>;
 
+const REGISTRATION_RACE_ATTEMPTS = 6;
+const REGISTRATION_RACE_BACKOFF_MS = 100; // times the attempt number
+
 const SchemaByIdResponse = z.object({ schema: z.string(), schemaType: z.string().optional() });
 
 export class ConfluentRegistry implements SchemaRegistry {
@@ -60,12 +63,26 @@ export class ConfluentRegistry implements SchemaRegistry {
 
   /** Registers the schema under the subject (or finds it there); the id is the registry's. */
   async register(subject: string, schema: Record<string, unknown>): Promise<number> {
-    const { id } = await this.client.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-      { subject, compatibility: this.compatibility },
-    );
+    let id: number | undefined;
+    for (let attempt = 1; id === undefined; attempt++) {
+      try {
+        id = await this.registerOnce(subject, schema);
+      } catch (error) {
+        // Processes registering the same new subject at once race: one is told the subject already exists
+        // (Apicurio's 409), or reads its compatibility before the creator has set it. Both settle in
+        // moments; registering again then finds the schema and its id.
+        const racing = /already exists|Compatibility does not match/i.test((error as Error).message);
+        if (!racing || attempt >= REGISTRATION_RACE_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, REGISTRATION_RACE_BACKOFF_MS * attempt));
+      }
+    }
     const text = JSON.stringify(schema);
     if (!this.byId.has(id)) this.byId.set(id, Promise.resolve(JSON.parse(text) as Record<string, unknown>));
+    return id;
+  }
+
+  private async registerOnce(subject: string, schema: Record<string, unknown>): Promise<number> {
+    const { id } = await this.client.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: this.compatibility });
     return id;
   }
 

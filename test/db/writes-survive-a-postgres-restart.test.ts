@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
 import { pino } from 'pino'
+import postgres from 'postgres'
 import { openDatabase } from '../../db/connect.js'
 import { migrate } from '../../db/migrate.js'
 import { withRetry } from '../../db/retry.js'
@@ -33,6 +34,7 @@ test('metric writes retried across PostgreSQL stops (fast, then a crash) lose an
   const sizes = batches.map((b) => b.length)
   assert.equal(sizes.reduce((a, b) => a + b, 0), samples.length)
 
+  const rowsBefore = (index: number) => sizes.slice(0, index).reduce((a, b) => a + b, 0)
   const written: number[] = []
   let outage: Promise<void> | undefined
   for (const [index, batch] of batches.entries()) {
@@ -42,8 +44,18 @@ test('metric writes retried across PostgreSQL stops (fast, then a crash) lose an
       outage = sleep(1_500).then(() => server.start())
     }
     if (big) {
-      // Stop the server while this batch is half written; bring it back 1.5 s later.
-      outage = sleep(150)
+      // Stop the server once part of this batch is committed (watched from another connection, not guessed
+      // from a delay, so a loaded machine cannot miss the window); bring it back 1.5 s later.
+      const watcher = postgres(server.url, { max: 1, onnotice: () => {} })
+      const before = rowsBefore(index)
+      outage = (async () => {
+        for (;;) {
+          const [{ n }] = await watcher<{ n: number }[]>`SELECT count(*)::int AS n FROM gpu_metrics`
+          if (n >= before + SMALL_STATEMENTS) break
+          await sleep(10)
+        }
+        await watcher.end({ timeout: 1 })
+      })()
         .then(() => server.stop('fast'))
         .then(() => sleep(1_500))
         .then(() => server.start())
