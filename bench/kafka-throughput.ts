@@ -1,9 +1,11 @@
 /**
  * Kafka-mode throughput on this machine, against a real broker and registry (KAFKA_BROKERS, SCHEMA_REGISTRY_URL):
  *   1. raw kafkajs pass-through: one idempotent producer and one eachBatch consumer on the same topic, at once;
- *   2. the test pipeline (source → check → collect) over KafkaTransport + ConfluentRegistry, samples/s.
+ *   2. the test pipeline (source → check → collect) over KafkaTransport + ConfluentRegistry, samples/s;
+ *   3. the GPU health pipeline (simulate → validate → enrich → sink) into PostgreSQL (DATABASE_URL), on Kafka
+ *      and embedded in the same run, samples/s and their ratio.
  *
- *   node --import tsx bench/kafka-throughput.ts [--messages 200000] [--samples 50000]
+ *   node --import tsx bench/kafka-throughput.ts [--messages 200000] [--samples 50000] [--gpus 200] [--ticks 100]
  */
 import { parseArgs } from 'node:util';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
@@ -13,6 +15,14 @@ import { ConfluentRegistry } from '../pipeline/registry-confluent.js';
 import { KafkaTransport } from '../pipeline/transport/kafka.js';
 import { linearPipeline, newCollector, resolveTest } from '../test/support/engine.js';
 import { isolate } from '../test/kafka/support.js';
+import postgres from 'postgres';
+import { openDatabase, type Database } from '../db/connect.js';
+import { migrate } from '../db/migrate.js';
+import { catalogue } from '../pipeline/catalogue.js';
+import { resolvePipeline } from '../pipeline/definition.js';
+import { InProcessTransport } from '../pipeline/transport/in-process.js';
+import type { Transport } from '../pipeline/transport/types.js';
+import { simulatedSpec, withDatabaseName, type SimulatedRun } from '../test/support/ingest.js';
 
 const BENCH_DEFAULTS = Object.freeze({
   messages: 200_000, // raw records
@@ -24,8 +34,10 @@ const BENCH_DEFAULTS = Object.freeze({
 });
 
 const { values: args } = parseArgs({
-  options: { messages: { type: 'string' }, samples: { type: 'string' } },
+  options: { messages: { type: 'string' }, samples: { type: 'string' }, gpus: { type: 'string' }, ticks: { type: 'string' } },
 });
+const fleet: SimulatedRun = { seed: 1, gpus: Number(args.gpus ?? 200), ticks: Number(args.ticks ?? 100), stepMs: 10_000 };
+const databaseUrl = process.env.DATABASE_URL;
 const messages = Number(args.messages ?? BENCH_DEFAULTS.messages);
 const samples = Number(args.samples ?? BENCH_DEFAULTS.samples);
 const brokers = process.env.KAFKA_BROKERS;
@@ -107,11 +119,55 @@ async function testPipeline(): Promise<number> {
   return rate(samples, ms);
 }
 
+/** The GPU health pipeline into a fresh database on the DATABASE_URL server, on the given transport. */
+async function gpuPipeline(kind: 'kafka' | 'embedded'): Promise<number> {
+  const log = createLogger({ bench: 'kafka' }).child({}, { level: 'warn' });
+  const name = `bench_${kind}_${Date.now().toString(36)}`;
+  const admin = postgres(databaseUrl!, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const db: Database = await openDatabase({ url: withDatabaseName(databaseUrl!, name), log });
+  await migrate(db, { log });
+  const transport: Transport =
+    kind === 'kafka' ? new KafkaTransport({ brokers: brokers!.split(','), maxWaitTimeMs: 100, clientLogLevel: 'nothing' }, log) : new InProcessTransport();
+  const expected = fleet.gpus * fleet.ticks;
+  const rows = async () => (await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM gpu_metrics`)[0].n;
+  let stored = 0;
+  const began = Date.now();
+  const handle = await startPipeline({
+    pipeline: resolvePipeline(isolate(simulatedSpec(fleet)), catalogue()),
+    log,
+    transport,
+    ...(kind === 'kafka' ? { registry: new ConfluentRegistry({ url: registryUrl! }) } : {}),
+    services: new Map<string, unknown>([['database', db]]),
+  });
+  const stop = progress(`${kind} rows`, () => stored, expected);
+  while ((stored = await rows()) < expected) await new Promise((resolve) => setTimeout(resolve, 100));
+  const ms = Date.now() - began;
+  stop();
+  await handle.stop();
+  await transport.close();
+  await db.close();
+  await admin.unsafe(`DROP DATABASE ${name} WITH (FORCE)`);
+  await admin.end();
+  return rate(expected, ms);
+}
+
 say(`raw kafkajs pass-through: ${messages} records of ${BENCH_DEFAULTS.valueBytes} bytes, ${BENCH_DEFAULTS.partitions} partitions, idempotent producer, acks=-1`);
 const raw = await rawPassThrough();
 say(`  produce ${raw.produced} records/s; produce→consume pass-through ${raw.passThrough} records/s`);
 say(`test pipeline (source → check → collect) in Kafka mode: ${samples} samples`);
 const pipelineRate = await testPipeline();
 say(`  ${pipelineRate} samples/s end to end (Avro, schema registry, commit after downstream ack)`);
-process.stdout.write(`${JSON.stringify({ rawProducePerS: raw.produced, rawPassThroughPerS: raw.passThrough, testPipelineSamplesPerS: pipelineRate })}\n`);
+let gpu: { kafka: number; embedded: number } | undefined;
+if (databaseUrl) {
+  say(`GPU health pipeline (simulate → validate → enrich → sink), ${fleet.gpus} GPUs × ${fleet.ticks} scrapes into PostgreSQL`);
+  const kafka = await gpuPipeline('kafka');
+  say(`  Kafka mode: ${kafka} samples/s`);
+  const embedded = await gpuPipeline('embedded');
+  say(`  embedded:   ${embedded} samples/s (Kafka/embedded ${(kafka / embedded).toFixed(2)})`);
+  gpu = { kafka, embedded };
+} else {
+  say('DATABASE_URL unset: the GPU health pipeline part is left out');
+}
+process.stdout.write(`${JSON.stringify({ rawProducePerS: raw.produced, rawPassThroughPerS: raw.passThrough, testPipelineSamplesPerS: pipelineRate, gpuPipelineKafkaSamplesPerS: gpu?.kafka, gpuPipelineEmbeddedSamplesPerS: gpu?.embedded })}\n`);
 process.exit(0);

@@ -188,8 +188,8 @@ async function runStage(
 ): Promise<void> {
   const log = createLogger({ mode: 'cluster', stage: name, pid: process.pid });
   const stage = stageOf(pipeline, name);
-  // Windows hold inputs across batches, so their commits trail on purpose: do not wait for them per batch.
-  const transport = new KafkaTransport(kafkaOptionsFromEnv(o, process.env, stage.definition.holdsInputs ? { awaitCommitMs: 0 } : {}), log);
+  // (A stage that holds inputs gets a consumer that does not wait for its commits: the runner asks for it.)
+  const transport = new KafkaTransport(kafkaOptionsFromEnv(o, process.env), log);
   const codec = new AvroCodec(registryFrom(o));
   const metrics = new PipelineMetrics();
   const { server, url } = await serveMetrics(metrics.registry, o.metricsPort, o.metricsHost);

@@ -214,7 +214,12 @@ export class StageRunner {
     });
     metrics.inFlight.set({ stage: stage.name }, 0);
     if (!stage.inputs.length) return; // a source: its operator produces on its own
-    this.consumer = await transport.consumer({ group: this.group, topics: stage.inputs, fromBeginning: true });
+    this.consumer = await transport.consumer({
+      group: this.group,
+      topics: stage.inputs,
+      fromBeginning: true,
+      holdsInputs: stage.definition.holdsInputs ?? false,
+    });
     await this.consumer.run({
       onRecords: (records) => this.onRecords(records),
       onRevoked: (partitions) => {
@@ -251,7 +256,8 @@ export class StageRunner {
       }
       this.tracker.add(decoded);
       this.input$.next(decoded);
-      if (!stage.definition.holdsInputs) await this.waitForCapacity();
+      // Backpressure: a stage that holds inputs as state is bounded by its unacknowledged outputs instead.
+      await (stage.definition.holdsInputs ? this.outputCapacity() : this.waitForCapacity());
     }
     this.updateGauges();
   }

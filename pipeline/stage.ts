@@ -104,8 +104,9 @@ export interface StageDefinition<S extends z.ZodType = z.ZodType, In = unknown, 
   /** Avro record name the stage writes; null for a terminal stage (sink). */
   readonly output: string | null;
   /**
-   * True for stages that hold inputs as state (windows): the runner does not cap their in-flight inputs,
-   * because holding them is their job; their memory is bounded by the window, not by the runner.
+   * True for stages that hold inputs as state (windows, the last sample per GPU): their commits trail what
+   * they read on purpose. The runner caps their unacknowledged outputs rather than their in-flight inputs,
+   * and the transport does not wait for their commits; their memory is bounded by their state.
    */
   readonly holdsInputs?: boolean;
   readonly operator: StageOperator<z.output<S>, In, Out>;

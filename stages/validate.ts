@@ -82,6 +82,7 @@ export const validate = defineStage({
   params,
   input: ['GpuSample'],
   output: 'GpuSample',
+  holdsInputs: true, // the last valid sample of each GPU
   operator: (p, ctx) => (in$: Observable<Envelope<GpuSample>>): Observable<StageEvent<GpuSample>> => {
     const last = new Map<string, Envelope<GpuSample>>();
     const newest = new Map<number, number>(); // per partition: newest event time seen

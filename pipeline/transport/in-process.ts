@@ -2,6 +2,7 @@ import { partitionForKey } from '../partitioner.js';
 import type {
   Consumer,
   ConsumerHandlers,
+  ConsumerOptions,
   OutgoingRecord,
   Producer,
   TopicConfig,
@@ -165,7 +166,7 @@ export class InProcessTransport implements Transport {
     };
   }
 
-  async consumer(options: { group: string; topics: readonly string[]; fromBeginning?: boolean }): Promise<Consumer> {
+  async consumer(options: ConsumerOptions): Promise<Consumer> {
     for (const t of options.topics) this.topic(t);
     let group = this.groups.get(options.group);
     if (!group) {

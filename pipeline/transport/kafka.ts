@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import { parseKafkaOptions, tlsConnectionOptions, type KafkaOptionsInput, type KafkaSettings } from './kafka-options.js';
 import type {
   Consumer,
+  ConsumerOptions,
   ConsumerHandlers,
   OutgoingRecord,
   Producer,
@@ -181,7 +182,7 @@ export class KafkaTransport implements Transport {
     };
   }
 
-  async consumer(options: { group: string; topics: readonly string[]; fromBeginning?: boolean }): Promise<Consumer> {
+  async consumer(options: ConsumerOptions): Promise<Consumer> {
     const consumer = new KafkaGroupConsumer(this, options, this.log.child({ group: options.group }));
     this.consumers.add(consumer);
     consumer.onClose = () => this.consumers.delete(consumer);
@@ -221,10 +222,11 @@ class KafkaGroupConsumer implements Consumer {
 
   constructor(
     transport: KafkaTransport,
-    private readonly options: { group: string; topics: readonly string[]; fromBeginning?: boolean },
+    private readonly options: ConsumerOptions,
     private readonly log: Logger,
   ) {
-    const s = (this.settings = transport.settings);
+    // A stage that holds inputs commits behind what it reads on purpose: waiting for its commits would stall it.
+    const s = (this.settings = options.holdsInputs ? { ...transport.settings, awaitCommitMs: 0 } : transport.settings);
     this.consumer = transport.kafka.consumer({
       groupId: options.group,
       sessionTimeout: s.sessionTimeoutMs,

@@ -56,10 +56,21 @@ export interface Consumer {
   close(): Promise<void>;
 }
 
+export interface ConsumerOptions {
+  readonly group: string;
+  readonly topics: readonly string[];
+  readonly fromBeginning?: boolean;
+  /**
+   * The stage keeps some inputs as state (a window, the last sample per GPU), so its commits trail what it
+   * has read on purpose: the transport must not wait for a batch's commit before fetching the next.
+   */
+  readonly holdsInputs?: boolean;
+}
+
 export interface Transport {
   readonly kind: 'in-process' | 'kafka';
   ensureTopics(topics: readonly TopicConfig[]): Promise<void>;
   producer(): Promise<Producer>;
-  consumer(options: { group: string; topics: readonly string[]; fromBeginning?: boolean }): Promise<Consumer>;
+  consumer(options: ConsumerOptions): Promise<Consumer>;
   close(): Promise<void>;
 }
