@@ -69,10 +69,11 @@ export class ConfluentRegistry implements SchemaRegistry {
         id = await this.registerOnce(subject, schema);
       } catch (error) {
         // Processes registering the same new subject at once race: one is told the subject already exists
-        // (Apicurio's 409), or reads its compatibility before the creator has set it. Both settle in
-        // moments; registering again then finds the schema and its id.
+        // (Apicurio's 409), reads its compatibility before the creator has set it, or times out on the
+        // registry's storage lock (a 5xx). All settle in moments; registering again finds the schema's id.
         const racing = /already exists|Compatibility does not match/i.test((error as Error).message);
-        if (!racing || attempt >= REGISTRATION_RACE_ATTEMPTS) throw error;
+        const serverError = ((error as { status?: number }).status ?? 0) >= 500;
+        if (!(racing || serverError) || attempt >= REGISTRATION_RACE_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, REGISTRATION_RACE_BACKOFF_MS * attempt));
       }
     }

@@ -10,7 +10,7 @@ import { resolvePipeline } from '../../pipeline/definition.js';
 import { startPipeline } from '../../pipeline/embedded.js';
 import { createScratchPostgres, log } from '../db/support.js';
 import { countRows, fleetTruth, metricRows, runIngest, simulatedSpec, type SimulatedRun } from '../support/ingest.js';
-import { clusterEnv, confluentRegistry, isolate, kafkaTransport, sleep, TEST_KAFKA, waitFor } from './support.js';
+import { confluentRegistry, isolate, kafkaTransport, sleep, stageProcessEnv, waitFor } from './support.js';
 
 const CLI = resolve(import.meta.dirname, '../../dist/pipeline/cli.js');
 // Small sink batches and a steady stream, so the kill always lands with a batch half-written or buffered.
@@ -18,19 +18,16 @@ const RUN: SimulatedRun = { seed: 23, gpus: 32, ticks: 400, stepMs: 60_000, faul
 const SINK = { batch_size: 100, flush_ms: 50 };
 
 function startSink(definitionFile: string, databaseUrl: string): ChildProcess {
-  const { brokers, registryUrl } = clusterEnv();
   return spawn(process.execPath, [CLI, 'stage', 'sink', '--definition', definitionFile, '--database-url', databaseUrl, '--metrics-port', '0'], {
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: brokers,
-      SCHEMA_REGISTRY_URL: registryUrl,
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      KAFKA_SESSION_TIMEOUT_MS: String(TEST_KAFKA.sessionTimeoutMs),
-      KAFKA_HEARTBEAT_INTERVAL_MS: String(TEST_KAFKA.heartbeatIntervalMs),
-      KAFKA_REBALANCE_TIMEOUT_MS: String(TEST_KAFKA.rebalanceTimeoutMs),
-    },
+    env: stageProcessEnv(),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+}
+
+/** Rows written so far; a sink process that died by itself fails the test at once rather than at the timeout. */
+async function rowsWhileAlive(sink: ChildProcess, db: Parameters<typeof countRows>[0]): Promise<number> {
+  if (sink.exitCode !== null) throw new Error(`the sink process exited by itself with code ${sink.exitCode}`);
+  return countRows(db, 'gpu_metrics');
 }
 
 test('kill -9 of the `pipeline stage sink` process mid-run, then a restart: the database equals an uninterrupted run', { timeout: 300_000 }, async (t) => {
@@ -60,14 +57,14 @@ test('kill -9 of the `pipeline stage sink` process mid-run, then a restart: the 
     only: ['source', 'validate', 'enrich'],
   });
   try {
-    await waitFor('a quarter of the rows written', async () => (await countRows(clusterDb, 'gpu_metrics')) > expected.length / 4, 180_000, 20);
+    await waitFor('a quarter of the rows written', async () => (await rowsWhileAlive(sink, clusterDb)) > expected.length / 4, 180_000, 20);
     sink.kill('SIGKILL');
     await new Promise((done) => sink.once('exit', done));
     const atKill = await countRows(clusterDb, 'gpu_metrics');
     assert.ok(atKill < expected.length, `killed mid-run (${atKill} of ${expected.length} rows)`);
     await sleep(500);
     sink = startSink(definitionFile, clusterDb.displayUrl);
-    await waitFor(`${expected.length} gpu_metrics rows`, async () => (await countRows(clusterDb, 'gpu_metrics')) >= expected.length, 240_000, 500);
+    await waitFor(`${expected.length} gpu_metrics rows`, async () => (await rowsWhileAlive(sink, clusterDb)) >= expected.length, 240_000, 500);
     await sleep(2_000); // anything else in flight (dead letters)
   } finally {
     sink.kill('SIGTERM');

@@ -9,7 +9,7 @@ import { AvroCodec } from '../../pipeline/registry.js';
 import { StageRunner } from '../../pipeline/runner.js';
 import type { KafkaTransport } from '../../pipeline/transport/kafka.js';
 import { linearPipeline, newCollector, quietLog, resolveTest, sample, type Collector, type TestSample } from '../support/engine.js';
-import { clusterEnv, confluentRegistry, isolate, kafkaTransport, TEST_KAFKA } from './support.js';
+import { confluentRegistry, isolate, kafkaTransport, stageProcessEnv } from './support.js';
 
 const CLI = resolve(import.meta.dirname, 'cluster-cli.ts');
 
@@ -79,17 +79,8 @@ export class ClusterRun {
 
   /** Starts one `pipeline stage check` process. */
   startCheck(): ChildProcess {
-    const { brokers, registryUrl } = clusterEnv();
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'stage', 'check', '--definition', this.definitionFile, '--metrics-port', '0'], {
-      env: {
-        ...process.env,
-        KAFKA_BROKERS: brokers,
-        SCHEMA_REGISTRY_URL: registryUrl,
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-        KAFKA_SESSION_TIMEOUT_MS: String(TEST_KAFKA.sessionTimeoutMs),
-        KAFKA_HEARTBEAT_INTERVAL_MS: String(TEST_KAFKA.heartbeatIntervalMs),
-        KAFKA_REBALANCE_TIMEOUT_MS: String(TEST_KAFKA.rebalanceTimeoutMs),
-      },
+      env: stageProcessEnv(),
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     this.children.add(child);

@@ -58,6 +58,20 @@ export const TEST_KAFKA: Partial<KafkaOptionsInput> = Object.freeze({
   clientLogLevel: 'nothing' as const,
 });
 
+/** The environment of a `pipeline stage` child process: this broker and registry, the test group timings. */
+export function stageProcessEnv(): NodeJS.ProcessEnv {
+  const { brokers, registryUrl } = clusterEnv();
+  return {
+    ...process.env,
+    KAFKA_BROKERS: brokers,
+    SCHEMA_REGISTRY_URL: registryUrl,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    KAFKA_SESSION_TIMEOUT_MS: String(TEST_KAFKA.sessionTimeoutMs),
+    KAFKA_HEARTBEAT_INTERVAL_MS: String(TEST_KAFKA.heartbeatIntervalMs),
+    KAFKA_REBALANCE_TIMEOUT_MS: String(TEST_KAFKA.rebalanceTimeoutMs),
+  };
+}
+
 export function kafkaTransport(log: Logger = quietLog(), extra: Partial<KafkaOptionsInput> = {}): KafkaTransport {
   const { brokers } = clusterEnv();
   return new KafkaTransport({ ...TEST_KAFKA, ...extra, brokers: brokers.split(',') }, log);
