@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { openDatabase, type Database } from '../db/connect.js';
 import { migrate } from '../db/migrate.js';
@@ -32,6 +33,7 @@ export async function openConfiguredDatabase(options: { databaseUrl?: string; da
 interface RunOptions {
   definition?: string;
   source?: string[];
+  sourceFile?: string;
   gpus?: number;
   seed?: number;
   speed?: number;
@@ -42,6 +44,21 @@ interface RunOptions {
 }
 
 /** Applies the run flags to the definition: real exporters instead of the simulator, fleet size, pacing. */
+/**
+ * The exporter URLs to scrape: --source URLs, then those in --source-file (one per line, # comments), then
+ * DCGM_EXPORTER_URLS (separated by commas or spaces).
+ */
+export async function exporterTargets(options: Pick<RunOptions, 'source' | 'sourceFile'>, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const fromFile = options.sourceFile
+    ? (await readFile(options.sourceFile, 'utf8'))
+        .split('\n')
+        .map((line) => line.replace(/#.*/, '').trim())
+        .filter(Boolean)
+    : [];
+  const fromEnv = (env.DCGM_EXPORTER_URLS ?? '').split(/[\s,]+/).filter(Boolean);
+  return [...new Set([...(options.source ?? []), ...fromFile, ...fromEnv])];
+}
+
 function applyRunFlags(spec: PipelineSpecInput, options: RunOptions): PipelineSpecInput {
   const stages = Object.entries(spec.stages);
   const simulated = stages.filter(([, s]) => s.kind === 'simulate');
@@ -65,7 +82,8 @@ function applyRunFlags(spec: PipelineSpecInput, options: RunOptions): PipelineSp
 async function run(options: RunOptions): Promise<void> {
   const env = readEnv();
   const log = createLogger({ mode: 'embedded' });
-  const spec = applyRunFlags(await loadDefinition(options.definition ?? env.PIPELINE_DEFINITION), options);
+  const source = await exporterTargets(options);
+  const spec = applyRunFlags(await loadDefinition(options.definition ?? env.PIPELINE_DEFINITION), { ...options, source });
   const pipeline = resolveDefinition(spec);
   const db = await openConfiguredDatabase(options, log);
   const { applied, layout } = await migrate(db, { log });
@@ -140,7 +158,8 @@ export function buildProgram(): Command {
     .command('run')
     .description('Run every stage in this process (embedded mode): in-process topics, PGlite unless DATABASE_URL is set.')
     .addOption(definitionOption())
-    .option('--source <url...>', 'scrape these dcgm-exporter /metrics URLs instead of simulating a fleet')
+    .option('--source <url...>', 'scrape these dcgm-exporter /metrics URLs instead of simulating a fleet (also: DCGM_EXPORTER_URLS)')
+    .option('--source-file <file>', 'a file of dcgm-exporter URLs to scrape, one per line')
     .option('--gpus <n>', 'simulated fleet size', (v) => Number.parseInt(v, 10))
     .option('--seed <n>', 'simulator seed', (v) => Number.parseInt(v, 10))
     .option('--speed <x>', 'simulated event-time ms per wall ms (0: as fast as possible)', Number)
