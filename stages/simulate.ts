@@ -1,4 +1,4 @@
-import { concatMap, defer, from, mergeMap, range, takeUntil, type Observable } from 'rxjs';
+import { defer, Observable } from 'rxjs';
 import { z } from 'zod';
 import type { Database } from '../db/connect.js';
 import { withRetry } from '../db/retry.js';
@@ -50,19 +50,28 @@ export const simulate = defineStage({
         labelled = failures.length;
       };
       const wallPerTickMs = p.speed > 0 ? p.step_ms / p.speed : 0;
-      const ticks$ = p.ticks > 0 ? range(0, p.ticks) : range(0, Number.MAX_SAFE_INTEGER);
-      return from(inventory()).pipe(
-        mergeMap(() => ticks$),
-        concatMap(async (i) => {
-          await ctx.ready();
-          if (wallPerTickMs > 0 && i > 0) await new Promise((resolve) => setTimeout(resolve, wallPerTickMs)); // pacing only
-          const tick = fleet.step();
-          await labelFailures(fleet.failures());
-          return tick;
-        }),
-        concatMap((tick) => tick.samples.map((s) => emit(s, s.gpu_uuid, s.ts_ms, []))),
-        takeUntil(ctx.stopping$),
-      );
+      // Ticks are pulled one at a time, each after the runner has room (ctx.ready): an endless fleet must not
+      // be generated ahead of what the pipeline takes.
+      return new Observable<StageEvent<GpuSample>>((subscriber) => {
+        let stopped = false;
+        const stopping = ctx.stopping$.subscribe({ complete: () => (stopped = true), next: () => (stopped = true) });
+        void (async () => {
+          await inventory();
+          for (let i = 0; !stopped && (p.ticks === 0 || i < p.ticks); i++) {
+            await ctx.ready();
+            if (wallPerTickMs > 0 && i > 0) await new Promise((resolve) => setTimeout(resolve, wallPerTickMs)); // pacing only
+            if (stopped) break;
+            const tick = fleet.step();
+            await labelFailures(fleet.failures());
+            for (const sample of tick.samples) subscriber.next(emit(sample, sample.gpu_uuid, sample.ts_ms, []));
+          }
+          subscriber.complete();
+        })().catch((error: unknown) => subscriber.error(error));
+        return () => {
+          stopped = true;
+          stopping.unsubscribe();
+        };
+      });
     }),
 });
 
