@@ -1,5 +1,5 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
-import { concatMap, defer, from, mergeMap, take, takeUntil, timer, type Observable } from 'rxjs';
+import { concatMap, defer, exhaustMap, from, mergeMap, take, takeUntil, timer, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { scrapeToSamples } from '../dcgm/scrape-to-samples.js';
 import type { GpuSample } from '../dcgm/types.js';
@@ -56,9 +56,10 @@ export const collect = defineStage({
       const metrics = targetMetrics(ctx.metrics);
       const perTarget = (url: string) =>
         timer(0, p.interval_ms).pipe(
-          take(p.scrapes > 0 ? p.scrapes : Infinity),
           takeUntil(ctx.stopping$),
-          concatMap(async () => {
+          // A scrape still running when the next is due makes that one skip (as Prometheus does), so a slow
+          // target never builds a queue of scrapes.
+          exhaustMap(async () => {
             await ctx.ready();
             const tsMs = Date.now();
             const end = metrics.duration.startTimer({ target: url });
@@ -77,6 +78,7 @@ export const collect = defineStage({
               end();
             }
           }),
+          take(p.scrapes > 0 ? p.scrapes : Infinity), // scrapes done, not scrapes due
         );
       return from(p.targets).pipe(
         mergeMap(perTarget),
