@@ -93,16 +93,12 @@ export const GPU_READING_FIELDS: readonly GpuReadingField[] = Object.freeze([
 ] as const);
 
 /** A sample with identity filled in and every reading null; callers fill what they know. */
-export function emptyGpuSample(identity: {
-  gpu_uuid: string;
-  ts_ms: number;
-  hostname: string;
-  gpu_index: number;
-  model_name: string;
-  pci_bus_id: string | null;
-  driver_version: string | null;
-  source: string;
-}): GpuSample {
+export type GpuSampleIdentity = Pick<
+  GpuSample,
+  'gpu_uuid' | 'ts_ms' | 'hostname' | 'gpu_index' | 'model_name' | 'pci_bus_id' | 'driver_version' | 'source'
+>;
+
+export function emptyGpuSample(identity: GpuSampleIdentity): GpuSample {
   const sample = {
     gpu_uuid: identity.gpu_uuid,
     ts_ms: identity.ts_ms,

@@ -12,7 +12,7 @@ import { startPipeline } from './embedded.js';
 import { createLogger, type Logger } from './log.js';
 import { PipelineMetrics, serveMetrics } from './metrics.js';
 import gpuHealth from '../pipelines/gpu-health.js';
-import { upsertAssets, writeFailureLabels } from '../db/writers.js';
+import { FleetRecorder } from '../sim/fleet-recorder.js';
 import { Fleet } from '../sim/fleet.js';
 import { startExporterFleet } from '../sim/exporter-server.js';
 
@@ -220,19 +220,17 @@ export function buildProgram(): Command {
       const fleet = new Fleet({ seed: o.seed, gpus: o.gpus, startMs, stepMs: o.stepMs, faultRateMultiplier: o.faultRateMultiplier });
       const served = await startExporterFleet({ fleet, basePort: o.basePort, bindAddress: o.bind, speed: o.speed, layout: o.layout });
       let db: Database | undefined;
-      let labelled = 0;
+      let recorder: FleetRecorder | undefined;
       if (o.databaseUrl) {
         db = await openDatabase({ url: o.databaseUrl, log });
         await migrate(db, { log });
-        await upsertAssets(db.sql, fleet.assets().map((a) => ({ ...a, first_seen: new Date(startMs), registered_by: 'inventory' as const })));
+        recorder = new FleetRecorder(db, fleet, log);
+        await recorder.writeInventory(new Date(startMs));
       }
       const groundTruth = setInterval(() => {
-        const failures = fleet.failures();
-        if (!db || failures.length <= labelled) return;
-        const fresh = failures.slice(labelled);
-        labelled = failures.length;
-        void writeFailureLabels(db.sql, fresh.map((f) => ({ gpu_uuid: f.gpu_uuid, failed_at: new Date(f.failed_at_ms), fault_kind: f.fault_kind, onset_at: new Date(f.onset_ms), source: 'simulator' })))
-          .then(() => log.info({ failures: fresh.length }, 'ground truth written'))
+        void recorder
+          ?.writeNewFailures()
+          .then((n) => n && log.info({ failures: n }, 'ground truth written'))
           .catch((error: unknown) => log.error({ err: error }, 'ground truth write failed'));
       }, 5_000);
       process.stdout.write(`${served.urls.join('\n')}\n`);

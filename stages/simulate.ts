@@ -1,11 +1,10 @@
 import { defer, Observable } from 'rxjs';
 import { z } from 'zod';
 import type { Database } from '../db/connect.js';
-import { withRetry } from '../db/retry.js';
-import { upsertAssets, writeFailureLabels } from '../db/writers.js';
 import type { GpuSample } from '../dcgm/types.js';
 import { emit, defineStage, type StageEvent } from '../pipeline/stage.js';
-import { Fleet, type FailureRecord } from '../sim/fleet.js';
+import { Fleet } from '../sim/fleet.js';
+import { FleetRecorder } from '../sim/fleet-recorder.js';
 
 const params = z.object({
   seed: z.number().int().default(1).describe('Seed of the simulated fleet: the same seed gives the same telemetry.'),
@@ -34,21 +33,7 @@ export const simulate = defineStage({
       if (Number.isNaN(startMs)) throw new Error(`simulate.start "${p.start}" is not an ISO date`);
       const fleet = new Fleet({ seed: p.seed, gpus: p.gpus, startMs, stepMs: p.step_ms, faultRateMultiplier: p.fault_rate_multiplier });
       const db = ctx.serviceOrNull<Database>('database');
-      let labelled = 0;
-      const inventory = async () => {
-        if (!db) return;
-        const now = new Date(startMs);
-        const assets = fleet.assets().map((a) => ({ ...a, first_seen: now, registered_by: 'inventory' as const }));
-        await withRetry(() => upsertAssets(db.sql, assets), { log: ctx.log, what: 'write the fleet inventory' });
-        ctx.log.info({ gpus: p.gpus }, 'fleet inventory written to gpu_assets');
-      };
-      const labelFailures = async (failures: FailureRecord[]) => {
-        if (!db || failures.length <= labelled) return;
-        const fresh = failures.slice(labelled);
-        const labels = fresh.map((f) => ({ gpu_uuid: f.gpu_uuid, failed_at: new Date(f.failed_at_ms), fault_kind: f.fault_kind, onset_at: new Date(f.onset_ms), source: 'simulator' }));
-        await withRetry(() => writeFailureLabels(db.sql, labels), { log: ctx.log, what: `write ${labels.length} failure labels` });
-        labelled = failures.length;
-      };
+      const recorder = db ? new FleetRecorder(db, fleet, ctx.log) : null;
       const wallPerTickMs = p.speed > 0 ? p.step_ms / p.speed : 0;
       // Ticks are pulled one at a time, each after the runner has room (ctx.ready): an endless fleet must not
       // be generated ahead of what the pipeline takes.
@@ -56,13 +41,13 @@ export const simulate = defineStage({
         let stopped = false;
         const stopping = ctx.stopping$.subscribe({ complete: () => (stopped = true), next: () => (stopped = true) });
         void (async () => {
-          await inventory();
+          await recorder?.writeInventory(new Date(startMs));
           for (let i = 0; !stopped && (p.ticks === 0 || i < p.ticks); i++) {
             await ctx.ready();
             if (wallPerTickMs > 0 && i > 0) await new Promise((resolve) => setTimeout(resolve, wallPerTickMs)); // pacing only
             if (stopped) break;
             const tick = fleet.step();
-            await labelFailures(fleet.failures());
+            await recorder?.writeNewFailures();
             for (const sample of tick.samples) subscriber.next(emit(sample, sample.gpu_uuid, sample.ts_ms, []));
           }
           subscriber.complete();
